@@ -15,8 +15,10 @@ internal static class SqliteSchema
 
     public const string CompactedKey = "compacted";
 
+    /// <summary>Must run before any table exists and outside a transaction, or SQLite silently ignores it.</summary>
+    public const string BeforeCreate = "PRAGMA auto_vacuum = INCREMENTAL;";
+
     public const string Create = """
-        PRAGMA auto_vacuum = INCREMENTAL;
         CREATE TABLE log (
             id INTEGER PRIMARY KEY,
             key TEXT NOT NULL,

@@ -35,7 +35,7 @@ internal sealed partial class SqliteStore
         long previous = marked.Revision;
         for (long from = previous; from < revision; from += CompactionChunk)
         {
-            await EnqueueAsync(WriteOperation.CompactRange(from, Math.Min(from + CompactionChunk, revision), revision), cancellationToken);
+            await EnqueueAsync(WriteOperation.CompactRange(from, Math.Min(from + CompactionChunk, revision)), cancellationToken);
         }
 
         if (revision > previous)
@@ -147,7 +147,7 @@ internal sealed partial class SqliteStore
 
                 return new WriteResult(WriteStatus.Ok, compacted, null);
             case WriteKind.CompactRange:
-                commands.CompactRange(operation.RangeFrom, operation.RangeTo, operation.CompactTo);
+                commands.CompactRange(operation.RangeFrom, operation.RangeTo);
                 return new WriteResult(WriteStatus.Ok, _revision, null);
         }
 

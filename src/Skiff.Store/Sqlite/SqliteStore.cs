@@ -71,6 +71,11 @@ internal sealed partial class SqliteStore : IRevisionedStore
         writer.Open();
         try
         {
+            if (fresh)
+            {
+                Execute(writer, SqliteSchema.BeforeCreate);
+            }
+
             // FULL makes every commit fsync the WAL: a write is acknowledged only once it is durable.
             Execute(writer, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864; PRAGMA busy_timeout = 5000;");
             if (fresh)

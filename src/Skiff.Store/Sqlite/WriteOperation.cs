@@ -47,7 +47,7 @@ internal sealed class WriteOperation
 
     public static WriteOperation MarkCompacted(long revision) => new(WriteKind.MarkCompacted, string.Empty, ReadOnlyMemory<byte>.Empty, 0, null, revision);
 
-    public static WriteOperation CompactRange(long from, long to, long compactTo) => new(WriteKind.CompactRange, string.Empty, ReadOnlyMemory<byte>.Empty, 0, null, compactTo, from, to);
+    public static WriteOperation CompactRange(long from, long to) => new(WriteKind.CompactRange, string.Empty, ReadOnlyMemory<byte>.Empty, 0, null, 0, from, to);
 
     public static WriteOperation Reclaim() => new(WriteKind.Reclaim, string.Empty, ReadOnlyMemory<byte>.Empty, 0, null);
 

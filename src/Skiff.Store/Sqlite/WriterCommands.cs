@@ -30,12 +30,13 @@ internal sealed class WriterCommands : IDisposable
         _getMeta = Prepare(connection, "SELECT value FROM meta WHERE name = $name", "$name");
         _setMeta = Prepare(connection, "UPDATE meta SET value = $value WHERE name = $name", "$value", "$name");
 
-        // A row at or below the compaction point is kept only while it is its key's latest row at that point (the state
-        // reads at the compaction revision need); rows above it stay whole, so watches from there replay every change.
+        // Compacting (from, to] deletes the rows that the writes in that range superseded (each row names the one it replaced
+        // in prev): afterwards every key keeps only its latest row as of the compaction point, plus everything newer, which
+        // watches from the compaction point on still need.
         _compactSuperseded = Prepare(
             connection,
-            "DELETE FROM log WHERE id > $from AND id <= $to AND EXISTS (SELECT 1 FROM log n WHERE n.key = log.key AND n.id > log.id AND n.id <= $compact)",
-            "$from", "$to", "$compact");
+            "DELETE FROM log WHERE id IN (SELECT prev FROM log WHERE id > $from AND id <= $to AND prev > 0)",
+            "$from", "$to");
         _compactTombstones = Prepare(connection, "DELETE FROM log WHERE id > $from AND id <= $to AND deleted = 1", "$from", "$to");
         _all = [_getCurrent, _insertLog, _upsertCurrent, _deleteCurrent, _getMeta, _setMeta, _compactSuperseded, _compactTombstones];
     }
@@ -98,14 +99,13 @@ internal sealed class WriterCommands : IDisposable
         _setMeta.ExecuteNonQuery();
     }
 
-    public void CompactRange(long from, long to, long compactTo)
+    public void CompactRange(long from, long to)
     {
         _compactSuperseded.Parameters[0].Value = from;
         _compactSuperseded.Parameters[1].Value = to;
-        _compactSuperseded.Parameters[2].Value = compactTo;
         _compactSuperseded.ExecuteNonQuery();
 
-        // Tombstones go second: the superseded check above still needs them to see that the row before a delete is dead.
+        // A delete's own row goes too: at the compaction point the key simply does not exist.
         _compactTombstones.Parameters[0].Value = from;
         _compactTombstones.Parameters[1].Value = to;
         _compactTombstones.ExecuteNonQuery();
