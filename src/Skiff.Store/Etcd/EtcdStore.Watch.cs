@@ -83,6 +83,10 @@ internal sealed partial class EtcdStore
             await call.RequestStream.WriteAsync(request, cancellationToken);
             return true;
         }
+        catch (RpcException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the watch was cancelled", ex, cancellationToken);
+        }
         catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
         {
             ThrowIfLasting(ex);

@@ -18,7 +18,7 @@ internal sealed partial class EtcdStore : IRevisionedStore
 {
     private readonly EtcdClient _client;
     private readonly KV.KVClient _kv;
-    private readonly Watch.WatchClient _watch;
+    private readonly Etcdserverpb.Watch.WatchClient _watch;
     private readonly Lease.LeaseClient _lease;
     private readonly string _prefix;
     private readonly ILogger<EtcdStore> _logger;
