@@ -11,13 +11,9 @@ public sealed class EtcdStoreTests(EtcdFixture fixture) : IAsyncLifetime
 {
     private static readonly TimeSpan s_expiryTimeout = TimeSpan.FromSeconds(20);
 
-    private IRevisionedStore _store = null!;
+    private readonly IRevisionedStore _store = fixture.CreateStore();
 
-    public Task InitializeAsync()
-    {
-        _store = fixture.CreateStore();
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _store.DisposeAsync();
 

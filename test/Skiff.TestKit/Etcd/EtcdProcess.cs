@@ -17,15 +17,17 @@ public sealed partial class EtcdProcess : IAsyncDisposable
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Process _process;
     private readonly DirectoryInfo _directory;
+    private readonly string _peerUrl;
     private readonly Queue<string> _log = new();
+    private Process _process;
 
-    private EtcdProcess(Process process, DirectoryInfo directory, string clientUrl)
+    private EtcdProcess(DirectoryInfo directory, string clientUrl, string peerUrl)
     {
-        _process = process;
         _directory = directory;
         ClientUrl = clientUrl;
+        _peerUrl = peerUrl;
+        _process = StartProcess();
     }
 
     /// <summary>The client URL, <c>http://127.0.0.1:PORT</c>.</summary>
@@ -65,29 +67,24 @@ public sealed partial class EtcdProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops etcd with SIGTERM and starts it again on the same ports and data, as an operator restart would; returns once it
+    /// is healthy. Clients see their connections and watch streams break.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        await StopAsync();
+        _process.Dispose();
+        _process = StartProcess();
+        await WaitHealthyAsync(cancellationToken);
+    }
+
     /// <summary>Stops etcd with SIGTERM (killing it if it lingers), then deletes its data.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                if (SendSignal(_process.Id, Sigterm) != 0)
-                {
-                    _process.Kill(entireProcessTree: true);
-                }
-
-                using var timeout = new CancellationTokenSource(s_stopTimeout);
-                try
-                {
-                    await _process.WaitForExitAsync(timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    _process.Kill(entireProcessTree: true);
-                    await _process.WaitForExitAsync(CancellationToken.None);
-                }
-            }
+            await StopAsync();
         }
         finally
         {
@@ -103,6 +100,30 @@ public sealed partial class EtcdProcess : IAsyncDisposable
         }
     }
 
+    private async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        if (SendSignal(_process.Id, Sigterm) != 0)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        using var timeout = new CancellationTokenSource(s_stopTimeout);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>The last lines etcd wrote, to explain a failure.</summary>
     public string RecentLog()
     {
@@ -115,23 +136,26 @@ public sealed partial class EtcdProcess : IAsyncDisposable
     private static EtcdProcess Launch()
     {
         DirectoryInfo directory = Directory.CreateTempSubdirectory("skiff-etcd-");
-        string clientUrl = $"http://127.0.0.1:{FreeLoopbackPort()}";
-        string peerUrl = $"http://127.0.0.1:{FreeLoopbackPort()}";
+        return new EtcdProcess(directory, $"http://127.0.0.1:{FreeLoopbackPort()}", $"http://127.0.0.1:{FreeLoopbackPort()}");
+    }
+
+    private Process StartProcess()
+    {
         var start = new ProcessStartInfo(EtcdPath)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = directory.FullName,
+            WorkingDirectory = _directory.FullName,
         };
         foreach (string argument in (string[])[
             "--name", "skiff-test",
-            "--data-dir", Path.Combine(directory.FullName, "data"),
-            "--listen-client-urls", clientUrl,
-            "--advertise-client-urls", clientUrl,
-            "--listen-peer-urls", peerUrl,
-            "--initial-advertise-peer-urls", peerUrl,
-            "--initial-cluster", "skiff-test=" + peerUrl,
+            "--data-dir", Path.Combine(_directory.FullName, "data"),
+            "--listen-client-urls", ClientUrl,
+            "--advertise-client-urls", ClientUrl,
+            "--listen-peer-urls", _peerUrl,
+            "--initial-advertise-peer-urls", _peerUrl,
+            "--initial-cluster", "skiff-test=" + _peerUrl,
             "--initial-cluster-state", "new",
             "--logger", "zap",
             "--log-level", "warn",
@@ -140,14 +164,13 @@ public sealed partial class EtcdProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var etcd = new EtcdProcess(process, directory, clientUrl);
-        process.OutputDataReceived += (_, e) => etcd.Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => etcd.Remember(e.Data);
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Remember(e.Data);
+        process.ErrorDataReceived += (_, e) => Remember(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return etcd;
+        return process;
     }
 
     private async Task WaitHealthyAsync(CancellationToken cancellationToken)
