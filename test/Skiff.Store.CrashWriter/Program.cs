@@ -10,7 +10,7 @@ namespace Skiff.Store.CrashWriter;
 /// Writes to a SQLite store from many tasks until it is killed, printing "ack KEY REVISION" after each acknowledged write.
 /// Values are derived from their key, so a reader can tell a whole value from a torn one.
 /// </summary>
-internal static class Program
+public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
