@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Skiff and its tests use, idempotently. Sourced by up.sh and test.sh.
+set -euo pipefail
+
+SKIFF_PACKAGES=(etcd-server etcd-client sqlite3 ca-certificates iproute2 iptables procps)
+
+skiff_install_packages() {
+  local missing=()
+  for p in "${SKIFF_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "skiff: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! command -v dotnet >/dev/null; then
+    echo "skiff: the .NET 10 SDK (dotnet) is required; install it first (see README)" >&2
+    exit 1
+  fi
+}
