@@ -12,7 +12,10 @@ namespace Skiff.Machinery.Json;
 public static class SkiffJson
 {
     /// <summary>Options for reading and writing k8s.Models types: camelCase, nulls omitted, RFC 3339 times, quantities.</summary>
-    public static readonly JsonSerializerOptions Options = Build();
+    public static readonly JsonSerializerOptions Options = Build(strict: false);
+
+    /// <summary>The same options, refusing JSON properties the model does not have (the API server's fieldValidation=Strict).</summary>
+    public static readonly JsonSerializerOptions StrictOptions = Build(strict: true);
 
     /// <summary>Serializes to UTF-8 bytes.</summary>
     public static byte[] ToBytes<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
@@ -23,10 +26,11 @@ public static class SkiffJson
     /// <summary>Deserializes UTF-8 bytes to a runtime type.</summary>
     public static object? FromBytes(ReadOnlySpan<byte> utf8, Type type) => JsonSerializer.Deserialize(utf8, type, Options);
 
-    private static JsonSerializerOptions Build()
+    private static JsonSerializerOptions Build(bool strict)
     {
         var options = new JsonSerializerOptions
         {
+            UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             PropertyNameCaseInsensitive = false,

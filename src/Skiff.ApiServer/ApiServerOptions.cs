@@ -1,0 +1,22 @@
+using System.Net;
+
+namespace Skiff.ApiServer;
+
+/// <summary>The API server's settings, bound once by the host.</summary>
+public sealed class ApiServerOptions
+{
+    /// <summary>Service ClusterIPs come from here; its first address is the <c>kubernetes</c> Service.</summary>
+    public IPNetwork ServiceCidr { get; set; } = IPNetwork.Parse("10.43.0.0/16");
+
+    /// <summary>The first NodePort.</summary>
+    public int NodePortFirst { get; set; } = 30000;
+
+    /// <summary>The last NodePort.</summary>
+    public int NodePortLast { get; set; } = 32767;
+
+    /// <summary>The address other components and pods reach the API server at (the <c>kubernetes</c> endpoints).</summary>
+    public IPAddress AdvertiseAddress { get; set; } = IPAddress.Loopback;
+
+    /// <summary>The HTTPS port, for the <c>kubernetes</c> endpoints.</summary>
+    public int SecurePort { get; set; } = 6443;
+}

@@ -1,0 +1,190 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Skiff.ApiServer.Registry.Strategies;
+using Skiff.Machinery.Catalog;
+using Skiff.Machinery.Errors;
+using Skiff.Store;
+
+namespace Skiff.ApiServer.Registry;
+
+internal sealed partial class ObjectRegistry
+{
+    /// <summary>
+    /// Replaces an object with what <paramref name="mutate"/> makes of the stored one (PUT passes the body; PATCH applies the
+    /// patch), with compare-and-swap on the stored revision. A conflict is retried unless the caller named a resourceVersion,
+    /// which then must match (409 otherwise). With <paramref name="createIfMissing"/> (server-side apply) a missing object is
+    /// created from <c>mutate(null)</c>.
+    /// </summary>
+    public async Task<(JsonObject Object, bool Created)> UpdateAsync(
+        ResourceInfo resource,
+        string? ns,
+        string name,
+        string? subresource,
+        Func<JsonObject?, JsonObject> mutate,
+        WriteRequest request,
+        bool createIfMissing,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(mutate);
+        ArgumentNullException.ThrowIfNull(request);
+        string key = StorageKeys.Object(resource, ns, name);
+        ResourceStrategy strategy = _strategies.For(resource);
+        for (int attempt = 0; ; attempt++)
+        {
+            KeyValue? stored = await _store.GetAsync(key, 0, cancellationToken);
+            if (stored is null)
+            {
+                if (!createIfMissing || subresource is not null)
+                {
+                    throw ApiErrors.NotFound(resource.Group, resource.Plural, name);
+                }
+
+                JsonObject fresh = mutate(null);
+                fresh["metadata"] ??= new JsonObject();
+                fresh["metadata"]!["name"] ??= name;
+                try
+                {
+                    return (await CreateAsync(resource, ns, fresh, request, cancellationToken), true);
+                }
+                catch (StatusException ex) when (ex.Reason == "AlreadyExists" && attempt < MaxAttempts)
+                {
+                    continue;
+                }
+            }
+
+            JsonObject current = ObjectCodec.FromStored(stored.Value.Span, stored.ModRevision);
+            JsonObject desired = mutate(current.DeepClone().AsObject());
+            long expected = ParseResourceVersion(desired["metadata"]?["resourceVersion"]?.GetValue<string>(), resource, name);
+            if (expected != 0 && expected != stored.ModRevision)
+            {
+                throw ApiErrors.Modified(resource.Group, resource.Plural, name);
+            }
+
+            JsonObject? result = await TryReplaceAsync(resource, strategy, ns, name, subresource, stored, current, desired, request, cancellationToken);
+            if (result is not null)
+            {
+                return (result, false);
+            }
+
+            if (expected != 0 || attempt >= MaxAttempts)
+            {
+                throw ApiErrors.Modified(resource.Group, resource.Plural, name);
+            }
+        }
+    }
+
+    private async Task<JsonObject?> TryReplaceAsync(
+        ResourceInfo resource,
+        ResourceStrategy strategy,
+        string? ns,
+        string name,
+        string? subresource,
+        KeyValue stored,
+        JsonObject current,
+        JsonObject desired,
+        WriteRequest request,
+        CancellationToken cancellationToken)
+    {
+        CheckTypeMeta(resource, desired);
+        string? bodyName = desired["metadata"]?["name"]?.GetValue<string>();
+        if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
+        {
+            throw ApiErrors.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+        }
+
+        IKubernetesObject<V1ObjectMeta> old = ObjectCodec.Decode(resource, current, FieldValidation.Ignore, []);
+        IKubernetesObject<V1ObjectMeta> item = ObjectCodec.Decode(resource, desired, request.Validation, request.Warnings);
+        if (subresource == "status")
+        {
+            // A status write changes only the status; everything else stays as stored.
+            JsonObject merged = current.DeepClone().AsObject();
+            merged["status"] = ObjectCodec.Encode(item)["status"]?.DeepClone();
+            item = ObjectCodec.Decode(resource, merged, FieldValidation.Ignore, []);
+        }
+        else if (strategy.PreservesStatus && resource.HasSubresource("status"))
+        {
+            // The main resource cannot change status (kubectl edit may send it; upstream ignores it).
+            JsonObject withOldStatus = ObjectCodec.Encode(item);
+            withOldStatus["status"] = current["status"]?.DeepClone();
+            item = ObjectCodec.Decode(resource, withOldStatus, FieldValidation.Ignore, []);
+        }
+
+        V1ObjectMeta metadata = item.Metadata ??= new V1ObjectMeta();
+        V1ObjectMeta oldMetadata = old.Metadata;
+        metadata.Name = oldMetadata.Name;
+        metadata.NamespaceProperty = oldMetadata.NamespaceProperty;
+        metadata.Uid = oldMetadata.Uid;
+        metadata.CreationTimestamp = oldMetadata.CreationTimestamp;
+        metadata.DeletionTimestamp = oldMetadata.DeletionTimestamp;
+        metadata.DeletionGracePeriodSeconds = oldMetadata.DeletionGracePeriodSeconds;
+        metadata.Generation = oldMetadata.Generation;
+        metadata.ResourceVersion = null;
+        metadata.SelfLink = null;
+        metadata.ManagedFields = oldMetadata.ManagedFields;
+
+        ApiContext context = Context(request);
+        strategy.PrepareForUpdate(item, old, context);
+        JsonObject oldJson = ObjectCodec.Encode(old);
+        JsonObject newJson = ObjectCodec.Encode(item);
+        if (newJson["spec"] is not null && !JsonNode.DeepEquals(newJson["spec"], oldJson["spec"]))
+        {
+            metadata.Generation = (oldMetadata.Generation ?? 0) + 1;
+        }
+
+        Validate(resource, strategy, item, old);
+        if (JsonNode.DeepEquals(WithoutManagedFields(ObjectCodec.Encode(item)), WithoutManagedFields(oldJson)))
+        {
+            // Nothing changes: upstream answers with the stored object and writes nothing.
+            return current;
+        }
+
+        ManagedFields.Record(item, request.FieldManager, "Update", resource.ApiVersion, context.Now);
+        newJson = ObjectCodec.Encode(item);
+        byte[] bytes = ObjectCodec.ToStored(newJson);
+        Endpoints.BodyReader.EnsureStorable(name, bytes);
+        bool finished = metadata.DeletionTimestamp is not null && (metadata.Finalizers is null || metadata.Finalizers.Count == 0) && !strategy.DefersDeletion(item);
+        if (request.DryRun)
+        {
+            return newJson;
+        }
+
+        if (finished)
+        {
+            // The last finalizer is gone from an object being deleted: the update completes the deletion.
+            WriteResult deleted = await _store.DeleteAsync(StorageKeys.Object(resource, ns, name), stored.ModRevision, cancellationToken);
+            if (deleted.Status == WriteStatus.Conflict)
+            {
+                return null;
+            }
+
+            await strategy.ReleaseAsync(old, context, cancellationToken);
+            newJson["metadata"]!["resourceVersion"] = Revision(deleted.Revision);
+            return newJson;
+        }
+
+        WriteResult result = await _store.UpdateAsync(StorageKeys.Object(resource, ns, name), bytes, stored.ModRevision, strategy.TimeToLive, cancellationToken);
+        switch (result.Status)
+        {
+            case WriteStatus.Conflict:
+                return null;
+            case WriteStatus.NotFound:
+                throw ApiErrors.NotFound(resource.Group, resource.Plural, name);
+        }
+
+        newJson["metadata"]!["resourceVersion"] = Revision(result.Revision);
+        return newJson;
+    }
+
+    private static JsonObject WithoutManagedFields(JsonObject json)
+    {
+        if (json["metadata"] is JsonObject metadata)
+        {
+            metadata.Remove("managedFields");
+            metadata.Remove("resourceVersion");
+        }
+
+        return json;
+    }
+}

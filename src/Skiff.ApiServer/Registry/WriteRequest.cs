@@ -1,0 +1,11 @@
+namespace Skiff.ApiServer.Registry;
+
+/// <summary>The options of one write, from its query string and body.</summary>
+/// <param name="FieldManager">The manager recorded in managedFields.</param>
+/// <param name="Validation">Strict, Warn or Ignore for unknown fields.</param>
+/// <param name="DryRun">True for dryRun=All: everything is checked, nothing is stored.</param>
+internal sealed record WriteRequest(string FieldManager, FieldValidation Validation, bool DryRun)
+{
+    /// <summary>Warnings to return in Warning headers (unknown fields under Warn, deprecations).</summary>
+    public List<string> Warnings { get; } = [];
+}

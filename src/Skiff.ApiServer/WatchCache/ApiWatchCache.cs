@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Skiff.ApiServer.Registry;
+using Skiff.Machinery.Catalog;
+using Skiff.Store;
+
+namespace Skiff.ApiServer.WatchCache;
+
+/// <summary>
+/// The API server's in-memory view of the store, which serves every list and watch. One store watch over the whole key space
+/// feeds it, so its revision is the store's revision: a consistent read only has to wait until the cache has caught up with the
+/// revision the store reports. On a compaction gap it relists and closes every client watch, which then resume or get 410.
+/// </summary>
+internal sealed partial class ApiWatchCache : BackgroundService
+{
+    private const int ListPage = 2000;
+
+    private readonly IRevisionedStore _store;
+    private readonly ILogger<ApiWatchCache> _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly Dictionary<string, ResourceBucket> _buckets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ResourceInfo> _resources = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _signalLock = new();
+    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _revision;
+
+    public ApiWatchCache(IRevisionedStore store, ResourceCatalog catalog, TimeProvider timeProvider, ILogger<ApiWatchCache> logger)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        _store = store;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        foreach (ResourceInfo resource in catalog.Resources.Where(r => !r.IsVirtual))
+        {
+            string prefix = StorageKeys.ResourcePrefix(resource);
+            if (_resources.TryAdd(prefix, resource))
+            {
+                _buckets[prefix] = new ResourceBucket();
+            }
+        }
+    }
+
+    /// <summary>Completes once the first full list is loaded.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>The store revision the cache reflects.</summary>
+    public long Revision => Interlocked.Read(ref _revision);
+
+    public ResourceBucket Bucket(ResourceInfo resource) => _buckets[StorageKeys.ResourcePrefix(resource)];
+
+    /// <summary>Waits until the cache reflects at least <paramref name="revision"/> (what a consistent read needs).</summary>
+    public async Task WaitForRevisionAsync(long revision, CancellationToken cancellationToken)
+    {
+        await Ready.WaitAsync(cancellationToken);
+        while (Revision < revision)
+        {
+            Task advanced;
+            lock (_signalLock)
+            {
+                advanced = _advanced.Task;
+            }
+
+            if (Revision >= revision)
+            {
+                break;
+            }
+
+            await advanced.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until the cache reflects everything the store has committed so far.</summary>
+    public async Task SyncAsync(CancellationToken cancellationToken) =>
+        await WaitForRevisionAsync(await _store.GetCurrentRevisionAsync(cancellationToken), cancellationToken);
+
+    /// <summary>Builds the cached form of a stored object (its JSON with the resourceVersion set).</summary>
+    public static CachedObject ToCached(ResourceInfo resource, string key, ReadOnlySpan<byte> stored, long revision)
+    {
+        JsonObject item = JsonNode.Parse(stored)?.AsObject() ?? throw new JsonException($"stored value of {key} is not an object");
+        JsonObject metadata = item["metadata"] as JsonObject ?? [];
+        item["metadata"] ??= metadata;
+        metadata["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (metadata["labels"] is JsonObject labelObject)
+        {
+            foreach (KeyValuePair<string, JsonNode?> label in labelObject)
+            {
+                labels[label.Key] = label.Value?.GetValue<string>() ?? string.Empty;
+            }
+        }
+
+        return new CachedObject(
+            key,
+            metadata["namespace"]?.GetValue<string>(),
+            metadata["name"]?.GetValue<string>() ?? string.Empty,
+            revision,
+            JsonSerializer.SerializeToUtf8Bytes(item),
+            labels,
+            SelectableFields.Extract(resource, item));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                long revision = await LoadAsync(stoppingToken);
+                await foreach (WatchEvent change in _store.WatchAsync("/", revision, stoppingToken))
+                {
+                    Apply(change);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (CompactedException ex)
+            {
+                LogRelist(_logger, ex.Message);
+            }
+            catch (StoreException ex)
+            {
+                LogStoreFailed(_logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), _timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        foreach (ResourceBucket bucket in _buckets.Values)
+        {
+            bucket.CloseAll();
+        }
+    }
+
+    private async Task<long> LoadAsync(CancellationToken cancellationToken)
+    {
+        var loaded = _buckets.Keys.ToDictionary(k => k, _ => new List<CachedObject>(), StringComparer.Ordinal);
+        long revision = 0;
+        string? after = null;
+        while (true)
+        {
+            ListResult page = await _store.ListAsync("/", new ListOptions(revision, ListPage, after), cancellationToken);
+            revision = page.Revision;
+            foreach (KeyValue item in page.Items)
+            {
+                if (StorageKeys.PrefixOf(item.Key) is { } prefix && _resources.TryGetValue(prefix, out ResourceInfo? resource))
+                {
+                    loaded[prefix].Add(ToCached(resource, item.Key, item.Value.Span, item.ModRevision));
+                }
+            }
+
+            if (!page.More || page.Items.Count == 0)
+            {
+                break;
+            }
+
+            after = page.Items[^1].Key;
+        }
+
+        foreach ((string prefix, List<CachedObject> objects) in loaded)
+        {
+            _buckets[prefix].Reset(objects, revision);
+        }
+
+        Advance(revision);
+        _ready.TrySetResult();
+        int count = loaded.Values.Sum(l => l.Count);
+        LogLoaded(_logger, count, revision);
+        return revision;
+    }
+
+    private void Apply(WatchEvent change)
+    {
+        string key = change.Current.Key;
+        if (StorageKeys.PrefixOf(key) is { } prefix && _resources.TryGetValue(prefix, out ResourceInfo? resource))
+        {
+            try
+            {
+                CachedObject? previous = change.Previous is { } p ? ToCached(resource, key, p.Value.Span, p.ModRevision) : null;
+                CachedObject current = change.Type == WatchEventType.Deleted
+                    ? previous! with { Revision = change.Revision, Json = WithResourceVersion(previous!.Json, change.Revision) }
+                    : ToCached(resource, key, change.Current.Value.Span, change.Revision);
+                _buckets[prefix].Apply(new CacheEvent(change.Type, current, previous));
+            }
+            catch (JsonException ex)
+            {
+                LogUnreadable(_logger, key, ex);
+            }
+        }
+
+        Advance(change.Revision);
+    }
+
+    private void Advance(long revision)
+    {
+        Interlocked.Exchange(ref _revision, revision);
+        TaskCompletionSource advanced;
+        lock (_signalLock)
+        {
+            advanced = _advanced;
+            _advanced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        advanced.TrySetResult();
+    }
+
+    private static byte[] WithResourceVersion(byte[] json, long revision)
+    {
+        JsonObject item = JsonNode.Parse(json)!.AsObject();
+        item["metadata"]!["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);
+        return JsonSerializer.SerializeToUtf8Bytes(item);
+    }
+}
