@@ -1,0 +1,34 @@
+using System.Collections.Frozen;
+
+namespace Skiff.ApiServer.Tables;
+
+/// <summary>
+/// The server-side printers, by API group and kind. Kinds without a printer of their own get the default (Name, Created At), as
+/// upstream's DefaultTableConvertor does for RBAC roles, CRDs and custom resources.
+/// </summary>
+public sealed class TablePrinters
+{
+    private readonly FrozenDictionary<(string Group, string Kind), ITablePrinter> _printers;
+
+    public TablePrinters()
+    {
+        var printers = new Dictionary<(string Group, string Kind), ITablePrinter>
+        {
+            [("", "Pod")] = PodPrinter.Create(),
+        };
+        _printers = printers.ToFrozenDictionary();
+    }
+
+    /// <summary>The printer used for kinds without their own.</summary>
+    public static ITablePrinter Default => DefaultTablePrinter.Instance;
+
+    /// <summary>The printer for a kind, or <see cref="Default"/>.</summary>
+    /// <param name="group">The API group, "" for core.</param>
+    /// <param name="kind">The kind, such as "Pod".</param>
+    public ITablePrinter For(string group, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(kind);
+        return _printers.TryGetValue((group, kind), out ITablePrinter? printer) ? printer : Default;
+    }
+}
