@@ -1,0 +1,31 @@
+using Skiff.ApiServer.Authentication;
+
+namespace Skiff.ApiServer.Authorization;
+
+/// <summary>
+/// Authorization until RBAC arrives: <c>system:masters</c> may do everything; the cluster's own components (the controller
+/// manager, scheduler, proxy, API server and nodes, identified by the certificates Skiff issued them) may use the API;
+/// every other user may only ask who they are and what they may do.
+/// </summary>
+internal static class InterimAuthorizer
+{
+    private static readonly HashSet<string> s_components =
+    [
+        "system:kube-controller-manager",
+        "system:kube-scheduler",
+        "system:kube-proxy",
+        "system:apiserver",
+    ];
+
+    public static bool Allows(UserInfo user, string verb, string group, string resource)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (user.IsMaster || s_components.Contains(user.Name) || user.Groups.Contains("system:nodes"))
+        {
+            return true;
+        }
+
+        // Self-reviews are always allowed upstream too (system:basic-user).
+        return verb == "create" && resource is "selfsubjectreviews" or "selfsubjectaccessreviews" or "selfsubjectrulesreviews";
+    }
+}
