@@ -93,7 +93,14 @@ internal static class ScalarCodec
             return (JsonValue.Create(unsigned), unsigned == 0);
         }
 
-        return (JsonValue.Create(value), value == 0);
+        // 32-bit fields become 32-bit JSON values, so callers can read them back as int without a conversion error.
+        JsonValue node = type switch
+        {
+            ProtobufFieldType.Int32 or ProtobufFieldType.SInt32 or ProtobufFieldType.SFixed32 => JsonValue.Create((int)value),
+            ProtobufFieldType.UInt32 or ProtobufFieldType.Fixed32 => JsonValue.Create((uint)value),
+            _ => JsonValue.Create(value),
+        };
+        return (node, value == 0);
     }
 
     private static long ZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
