@@ -56,6 +56,7 @@ internal static class Responses
         ApiVersion = "v1",
         Metadata = new V1ListMeta(),
         Status = "Success",
+        Code = 200,
         Details = new V1StatusDetails { Name = name, Group = string.IsNullOrEmpty(resource.Group) ? null : resource.Group, Kind = resource.Plural, Uid = uid },
     };
 
