@@ -92,12 +92,9 @@ internal sealed class SchemaGenerator
         }
 
         schema["properties"] = properties;
-        JsonArray required = Required(type);
-        if (required.Count > 0)
-        {
-            schema["required"] = required;
-        }
 
+        // No "required": KubernetesClient 21's models mark no required members (no constructor parameters, no JsonRequired), and
+        // kubectl leaves required-field checks to the server (fieldValidation) anyway; explain then just omits "-required-".
         if (type.GetCustomAttribute<KubernetesEntityAttribute>() is { } entity)
         {
             schema["x-kubernetes-group-version-kind"] = new JsonArray(
@@ -105,29 +102,6 @@ internal sealed class SchemaGenerator
         }
 
         return schema;
-    }
-
-    // The generated models take upstream's required fields as the constructor parameters that have no default value.
-    private static JsonArray Required(Type type)
-    {
-        ConstructorInfo? widest = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault();
-        var required = new JsonArray();
-        if (widest is null)
-        {
-            return required;
-        }
-
-        var byClrName = ModelTypes.JsonProperties(type).ToDictionary(p => p.Property.Name, p => p.JsonName, StringComparer.OrdinalIgnoreCase);
-        foreach (ParameterInfo parameter in widest.GetParameters())
-        {
-            if (!parameter.HasDefaultValue && !parameter.IsOptional && parameter.Name is { } name
-                && byClrName.TryGetValue(name, out string? jsonName))
-            {
-                required.Add(jsonName);
-            }
-        }
-
-        return required;
     }
 
     private JsonObject PropertySchema(Type type, string? description)
