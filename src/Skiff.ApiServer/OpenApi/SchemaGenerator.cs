@@ -191,7 +191,8 @@ internal sealed class SchemaGenerator
     {
         var schema = new JsonObject();
         Describe(schema, _docs.OfType(type) ?? "Quantity is a fixed-point representation of a number, such as 100m, 1Gi or 2.");
-        schema["type"] = "string";
+        // oneOf, not "type", as upstream: kubectl explain then prints <Quantity> instead of <string>.
+        schema["oneOf"] = new JsonArray(new JsonObject { ["type"] = "string" }, new JsonObject { ["type"] = "number" });
         return schema;
     }
 
@@ -200,7 +201,7 @@ internal sealed class SchemaGenerator
         var schema = new JsonObject();
         Describe(schema, _docs.OfType(type) ?? "IntOrString is a type that can hold an int32 or a string.");
         schema["format"] = "int-or-string";
-        schema["type"] = "string";
+        schema["oneOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "string" });
         schema["x-kubernetes-int-or-string"] = true;
         return schema;
     }

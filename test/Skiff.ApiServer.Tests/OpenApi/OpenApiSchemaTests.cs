@@ -45,7 +45,8 @@ public sealed class OpenApiSchemaTests : IClassFixture<OpenApiFixture>
     {
         JsonObject schemas = Schemas("api/v1");
 
-        Assert.Equal("string", (string?)schemas[SchemaNames.QuantityName]!["type"]);
+        Assert.Equal(["string", "number"], schemas[SchemaNames.QuantityName]!["oneOf"]!.AsArray().Select(t => (string?)t!["type"]));
+        Assert.Equal(["integer", "string"], schemas[SchemaNames.IntOrStringName]!["oneOf"]!.AsArray().Select(t => (string?)t!["type"]));
         Assert.True((bool?)schemas[SchemaNames.IntOrStringName]!["x-kubernetes-int-or-string"]);
         Assert.Equal("date-time", (string?)schemas[SchemaNames.TimeName]!["format"]);
         JsonNode limits = schemas["io.k8s.api.core.v1.ResourceRequirements"]!["properties"]!["limits"]!;
