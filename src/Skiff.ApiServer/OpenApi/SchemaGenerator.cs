@@ -93,7 +93,7 @@ internal sealed class SchemaGenerator
 
         schema["properties"] = properties;
 
-        // No "required": KubernetesClient 21's models mark no required members (no constructor parameters, no JsonRequired), and
+        // No "required": KubernetesClient 21's models mark no required members (no constructor parameter without a default, no JsonRequired), and
         // kubectl leaves required-field checks to the server (fieldValidation) anyway; explain then just omits "-required-".
         if (type.GetCustomAttribute<KubernetesEntityAttribute>() is { } entity)
         {
