@@ -21,13 +21,20 @@ internal sealed class RequestAuthenticator(IEnumerable<ITokenAuthenticator> toke
         string? authorization = context.Request.Headers.Authorization;
         if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            string token = authorization["Bearer ".Length..].Trim();
-            foreach (ITokenAuthenticator authenticator in tokenAuthenticators)
+            return await AuthenticateTokenAsync(authorization["Bearer ".Length..].Trim(), cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>The user a bearer token stands for, or null (TokenReview asks this too).</summary>
+    public async Task<UserInfo?> AuthenticateTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        foreach (ITokenAuthenticator authenticator in tokenAuthenticators)
+        {
+            if (await authenticator.AuthenticateAsync(token, cancellationToken) is { } user)
             {
-                if (await authenticator.AuthenticateAsync(token, cancellationToken) is { } user)
-                {
-                    return user;
-                }
+                return user;
             }
         }
 

@@ -28,7 +28,7 @@ internal sealed partial class ApiHandler
         string? resourceVersion = query["resourceVersion"];
         bool bookmarks = query["allowWatchBookmarks"] == "true";
         bool table = Responses.WantsTable(context.Request);
-        TimeSpan timeout = WatchTimeout(query["timeoutSeconds"], request);
+        TimeSpan timeout = WatchTimeout(query["timeoutSeconds"]);
         string prefix = StorageKeys.ListPrefix(request.Resource, request.Namespace);
         ResourceBucket bucket = _cache.Bucket(request.Resource);
 
@@ -114,7 +114,7 @@ internal sealed partial class ApiHandler
         }
     }
 
-    private TimeSpan WatchTimeout(string? timeoutSeconds, RequestInfo request)
+    private static TimeSpan WatchTimeout(string? timeoutSeconds)
     {
         if (int.TryParse(timeoutSeconds, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) && seconds > 0)
         {
@@ -123,7 +123,6 @@ internal sealed partial class ApiHandler
 
         // Upstream closes watches after a random 30-60 minutes, so clients spread their reconnects.
         int spread = RandomNumberGenerator.GetInt32(1800);
-        _ = request;
         return TimeSpan.FromSeconds(1800 + spread);
     }
 
@@ -198,7 +197,8 @@ internal sealed partial class ApiHandler
         private Task WriteNodeEventAsync(string type, JsonNode item, CancellationToken cancellationToken)
         {
             byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["type"] = type, ["object"] = item.Parent is null ? item : item.DeepClone() });
-            return context.Response.Body.WriteAsync([.. bytes, (byte)'\n'], cancellationToken).AsTask();
+            byte[] line = [.. bytes, (byte)'\n'];
+            return context.Response.Body.WriteAsync(line, cancellationToken).AsTask();
         }
 
         private static bool Matches(CachedObject item, LabelSelector labels, FieldSelector fields) => labels.Matches(item.Labels) && fields.Matches(item.Fields);

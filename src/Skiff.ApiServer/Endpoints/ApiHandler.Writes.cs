@@ -4,11 +4,9 @@ using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Skiff.ApiServer.Patching;
 using Skiff.ApiServer.Registry;
-using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Errors;
 using Skiff.Machinery.Json;
 using Skiff.Machinery.Selectors;
-using Skiff.Store;
 
 namespace Skiff.ApiServer.Endpoints;
 
@@ -40,8 +38,8 @@ internal sealed partial class ApiHandler
 
     private async Task PatchAsync(HttpContext context, RequestInfo request)
     {
-        WriteRequest write = WriteOptions(context);
         string mediaType = BodyReader.MediaType(context.Request);
+        WriteRequest write = WriteOptions(context) with { IsApply = mediaType == "application/apply-patch+yaml" };
         JsonNode patch = BodyReader.ParseNode(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), mediaType)
             ?? throw ApiErrors.BadRequest("the patch is empty");
         Func<JsonObject, JsonObject> apply = mediaType switch

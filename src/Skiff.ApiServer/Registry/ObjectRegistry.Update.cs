@@ -122,6 +122,8 @@ internal sealed partial class ObjectRegistry
         metadata.Generation = oldMetadata.Generation;
         metadata.ResourceVersion = null;
         metadata.SelfLink = null;
+        // Server-side apply computes ownership itself (it may take fields from other managers); other writes keep it.
+        List<V1ManagedFieldsEntry>? appliedOwnership = request.IsApply ? metadata.ManagedFields?.ToList() : null;
         metadata.ManagedFields = oldMetadata.ManagedFields;
 
         ApiContext context = Context(request);
@@ -140,7 +142,20 @@ internal sealed partial class ObjectRegistry
             return current;
         }
 
-        ManagedFields.Record(item, request.FieldManager, "Update", resource.ApiVersion, context.Now);
+        if (appliedOwnership is not null)
+        {
+            foreach (V1ManagedFieldsEntry entry in appliedOwnership.Where(e => e.Manager == request.FieldManager && e.Operation == "Apply"))
+            {
+                entry.Time = context.Now;
+            }
+
+            metadata.ManagedFields = appliedOwnership;
+        }
+        else
+        {
+            ManagedFields.Record(item, request.FieldManager, "Update", resource.ApiVersion, context.Now);
+        }
+
         newJson = ObjectCodec.Encode(item);
         byte[] bytes = ObjectCodec.ToStored(newJson);
         Endpoints.BodyReader.EnsureStorable(name, bytes);

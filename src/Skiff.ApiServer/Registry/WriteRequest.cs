@@ -6,6 +6,9 @@ namespace Skiff.ApiServer.Registry;
 /// <param name="DryRun">True for dryRun=All: everything is checked, nothing is stored.</param>
 internal sealed record WriteRequest(string FieldManager, FieldValidation Validation, bool DryRun)
 {
+    /// <summary>True for server-side apply, whose managedFields the apply logic computes.</summary>
+    public bool IsApply { get; init; }
+
     /// <summary>Warnings to return in Warning headers (unknown fields under Warn, deprecations).</summary>
     public List<string> Warnings { get; } = [];
 }

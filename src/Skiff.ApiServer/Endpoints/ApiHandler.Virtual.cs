@@ -1,0 +1,214 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Skiff.ApiServer.Authentication;
+using Skiff.ApiServer.Authorization;
+using Skiff.ApiServer.Registry;
+using Skiff.Machinery.Errors;
+
+namespace Skiff.ApiServer.Endpoints;
+
+internal sealed partial class ApiHandler
+{
+    /// <summary>Request-only resources: reviews, pod binding and eviction, and service-account tokens.</summary>
+    private async Task ServeVirtualAsync(HttpContext context, RequestInfo request, UserInfo user)
+    {
+        if (context.Request.Method != "POST")
+        {
+            throw new StatusException(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource ({context.Request.Method} {request.Resource.QualifiedName})");
+        }
+
+        JsonObject body = BodyReader.ParseObject(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), BodyReader.MediaType(context.Request));
+        JsonObject answer = (request.Resource.Plural, request.Subresource) switch
+        {
+            ("selfsubjectreviews", _) => Review(body, "authentication.k8s.io/v1", "SelfSubjectReview", new JsonObject { ["userInfo"] = UserJson(user) }),
+            ("selfsubjectaccessreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectAccessReview", AccessStatus(user, body)),
+            ("selfsubjectrulesreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectRulesReview", RulesStatus(user)),
+            ("subjectaccessreviews" or "localsubjectaccessreviews", _) => Review(body, request.Resource.ApiVersion, request.Resource.Kind, AccessStatus(SubjectOf(body), body)),
+            ("tokenreviews", _) => Review(body, "authentication.k8s.io/v1", "TokenReview", await TokenStatusAsync(body, context.RequestAborted)),
+            ("bindings", _) or ("pods", "binding") => await BindAsync(request, body, context.RequestAborted),
+            ("pods", "eviction") => await EvictAsync(request, body, context.RequestAborted),
+            _ => throw ApiErrors.MethodNotSupported(request.Resource.Group, request.Resource.Plural + (request.Subresource is null ? string.Empty : "/" + request.Subresource), "create"),
+        };
+        await Responses.WriteJsonAsync(context, answer, 201);
+    }
+
+    private static JsonObject Review(JsonObject body, string apiVersion, string kind, JsonObject status)
+    {
+        JsonObject review = body.DeepClone().AsObject();
+        review["apiVersion"] = apiVersion;
+        review["kind"] = kind;
+        review["metadata"] ??= new JsonObject();
+        review["metadata"]!["creationTimestamp"] = null;
+        review["status"] = status;
+        return review;
+    }
+
+    private static JsonObject UserJson(UserInfo user)
+    {
+        var json = new JsonObject
+        {
+            ["username"] = user.Name,
+            ["groups"] = new JsonArray([.. user.Groups.Select(g => JsonValue.Create(g))]),
+        };
+        if (user.Uid.Length > 0)
+        {
+            json["uid"] = user.Uid;
+        }
+
+        return json;
+    }
+
+    private static UserInfo SubjectOf(JsonObject review)
+    {
+        JsonNode? spec = review["spec"];
+        string name = spec?["user"]?.GetValue<string>() ?? string.Empty;
+        string[] groups = spec?["groups"] is JsonArray list ? [.. list.Select(g => g?.GetValue<string>() ?? string.Empty)] : [];
+        return new UserInfo(name, groups);
+    }
+
+    private static JsonObject AccessStatus(UserInfo user, JsonObject review)
+    {
+        JsonNode? attributes = review["spec"]?["resourceAttributes"];
+        bool allowed = attributes is null
+            ? user.IsMaster
+            : InterimAuthorizer.Allows(user, attributes["verb"]?.GetValue<string>() ?? string.Empty, attributes["group"]?.GetValue<string>() ?? string.Empty, attributes["resource"]?.GetValue<string>() ?? string.Empty);
+        var status = new JsonObject { ["allowed"] = allowed };
+        if (allowed)
+        {
+            status["reason"] = user.IsMaster ? "the user is in system:masters" : "allowed for Skiff components until RBAC";
+        }
+
+        return status;
+    }
+
+    private static JsonObject RulesStatus(UserInfo user)
+    {
+        var resourceRules = new JsonArray();
+        var nonResourceRules = new JsonArray();
+        if (user.IsMaster)
+        {
+            resourceRules.Add(new JsonObject { ["verbs"] = new JsonArray("*"), ["apiGroups"] = new JsonArray("*"), ["resources"] = new JsonArray("*") });
+            nonResourceRules.Add(new JsonObject { ["verbs"] = new JsonArray("*"), ["nonResourceURLs"] = new JsonArray("*") });
+        }
+        else
+        {
+            resourceRules.Add(new JsonObject
+            {
+                ["verbs"] = new JsonArray("create"),
+                ["apiGroups"] = new JsonArray("authorization.k8s.io"),
+                ["resources"] = new JsonArray("selfsubjectaccessreviews", "selfsubjectrulesreviews"),
+            });
+            resourceRules.Add(new JsonObject { ["verbs"] = new JsonArray("create"), ["apiGroups"] = new JsonArray("authentication.k8s.io"), ["resources"] = new JsonArray("selfsubjectreviews") });
+        }
+
+        return new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = false };
+    }
+
+    private async Task<JsonObject> TokenStatusAsync(JsonObject review, CancellationToken cancellationToken)
+    {
+        string token = review["spec"]?["token"]?.GetValue<string>() ?? string.Empty;
+        UserInfo? user = token.Length == 0 ? null : await _authenticator.AuthenticateTokenAsync(token, cancellationToken);
+        return user is null
+            ? new JsonObject { ["authenticated"] = false, ["error"] = "the token is not valid" }
+            : new JsonObject { ["authenticated"] = true, ["user"] = UserJson(user) };
+    }
+
+    /// <summary>The scheduler's write: sets spec.nodeName once (409 if the pod is already bound) and marks it scheduled.</summary>
+    private async Task<JsonObject> BindAsync(RequestInfo request, JsonObject binding, CancellationToken cancellationToken)
+    {
+        string name = request.Name ?? binding["metadata"]?["name"]?.GetValue<string>() ?? throw ApiErrors.BadRequest("the binding names no pod");
+        string node = binding["target"]?["name"]?.GetValue<string>() ?? string.Empty;
+        if (node.Length == 0)
+        {
+            throw ApiErrors.Invalid(string.Empty, "Binding", name, [new k8s.Models.V1StatusCause { Reason = "FieldValueRequired", Field = "target.name", Message = "Required value" }]);
+        }
+
+        var pods = _catalog.Find(string.Empty, "v1", "pods")!;
+        var write = new WriteRequest("kube-scheduler", FieldValidation.Ignore, DryRun: false);
+        await _registry.UpdateAsync(pods, request.Namespace, name, "binding", current =>
+        {
+            JsonObject pod = current!;
+            if (pod["spec"]?["nodeName"]?.GetValue<string>() is { Length: > 0 } bound)
+            {
+                throw ApiErrors.Conflict(string.Empty, "pods", name, $"pod {name} is already assigned to node \"{bound}\"");
+            }
+
+            if (pod["metadata"]?["deletionTimestamp"] is not null)
+            {
+                throw ApiErrors.Conflict(string.Empty, "pods", name, "pod is being deleted, cannot be assigned to a host");
+            }
+
+            pod["spec"]!["nodeName"] = node;
+            return pod;
+        }, write, createIfMissing: false, cancellationToken);
+        return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
+    }
+
+    private async Task<JsonObject> EvictAsync(RequestInfo request, JsonObject eviction, CancellationToken cancellationToken)
+    {
+        var pods = _catalog.Find(string.Empty, "v1", "pods")!;
+        JsonObject pod = await _registry.GetAsync(pods, request.Namespace, request.Name!, cancellationToken);
+        await _cache.SyncAsync(cancellationToken);
+        var budgets = _catalog.Find("policy", "v1", "poddisruptionbudgets")!;
+        var labels = new Dictionary<string, string>();
+        if (pod["metadata"]?["labels"] is JsonObject podLabels)
+        {
+            foreach ((string key, JsonNode? value) in podLabels)
+            {
+                labels[key] = value?.GetValue<string>() ?? string.Empty;
+            }
+        }
+
+        foreach (WatchCache.CachedObject budget in _cache.Bucket(budgets).Snapshot(StorageKeys.ListPrefix(budgets, request.Namespace), null))
+        {
+            JsonObject pdb = JsonNode.Parse(budget.Json)!.AsObject();
+            if (Selects(pdb["spec"]?["selector"], labels) && (pdb["status"]?["disruptionsAllowed"]?.GetValue<int>() ?? 0) < 1)
+            {
+                throw new StatusException(429, "TooManyRequests", $"Cannot evict pod as it would violate the pod's disruption budget.", new k8s.Models.V1StatusDetails { Causes = [new k8s.Models.V1StatusCause { Reason = "DisruptionBudget", Message = $"The disruption budget {budget.Name} needs {pdb["status"]?["desiredHealthy"]} healthy pods and has {pdb["status"]?["currentHealthy"]} currently" }] });
+            }
+        }
+
+        k8s.Models.V1DeleteOptions? options = eviction["deleteOptions"] is JsonObject deleteOptions
+            ? System.Text.Json.JsonSerializer.Deserialize<k8s.Models.V1DeleteOptions>(deleteOptions, Machinery.Json.SkiffJson.Options)
+            : null;
+        await _registry.DeleteAsync(pods, request.Namespace, request.Name!, options, dryRun: false, cancellationToken);
+        return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
+    }
+
+    private static bool Selects(JsonNode? selector, Dictionary<string, string> labels)
+    {
+        if (selector is null)
+        {
+            return false;
+        }
+
+        if (selector["matchLabels"] is JsonObject matchLabels && matchLabels.Any(kv => !labels.TryGetValue(kv.Key, out string? v) || v != kv.Value?.GetValue<string>()))
+        {
+            return false;
+        }
+
+        if (selector["matchExpressions"] is JsonArray expressions)
+        {
+            foreach (JsonNode? expression in expressions)
+            {
+                string key = expression?["key"]?.GetValue<string>() ?? string.Empty;
+                string[] values = expression?["values"] is JsonArray v ? [.. v.Select(x => x?.GetValue<string>() ?? string.Empty)] : [];
+                bool has = labels.TryGetValue(key, out string? value);
+                bool ok = expression?["operator"]?.GetValue<string>() switch
+                {
+                    "In" => has && values.Contains(value),
+                    "NotIn" => !has || !values.Contains(value),
+                    "Exists" => has,
+                    "DoesNotExist" => !has,
+                    _ => false,
+                };
+                if (!ok)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+}
