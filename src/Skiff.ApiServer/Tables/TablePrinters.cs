@@ -16,6 +16,9 @@ public sealed class TablePrinters
         {
             [("", "Pod")] = PodPrinter.Create(),
         };
+        WorkloadPrinters.Register(printers);
+        BatchPrinters.Register(printers);
+        NetworkPrinters.Register(printers);
         _printers = printers.ToFrozenDictionary();
     }
 
