@@ -19,6 +19,10 @@ public sealed class TablePrinters
         WorkloadPrinters.Register(printers);
         BatchPrinters.Register(printers);
         NetworkPrinters.Register(printers);
+        ClusterPrinters.Register(printers);
+        EventPrinter.Register(printers);
+        ConfigPrinters.Register(printers);
+        StoragePrinters.Register(printers);
         _printers = printers.ToFrozenDictionary();
     }
 
