@@ -9,6 +9,7 @@ namespace Skiff.ApiServer.Tables;
 public sealed class TablePrinters
 {
     private readonly FrozenDictionary<(string Group, string Kind), ITablePrinter> _printers;
+    private readonly ITablePrinter _hpaV1 = AutoscalingPrinters.V1();
 
     public TablePrinters()
     {
@@ -16,11 +17,26 @@ public sealed class TablePrinters
         {
             [("", "Pod")] = PodPrinter.Create(),
         };
+        WorkloadPrinters.Register(printers);
+        BatchPrinters.Register(printers);
+        NetworkPrinters.Register(printers);
+        ClusterPrinters.Register(printers);
+        EventPrinter.Register(printers);
+        ConfigPrinters.Register(printers);
+        StoragePrinters.Register(printers);
+        AutoscalingPrinters.Register(printers);
         _printers = printers.ToFrozenDictionary();
     }
 
     /// <summary>The printer used for kinds without their own.</summary>
     public static ITablePrinter Default => DefaultTablePrinter.Instance;
+
+    /// <summary>The printer for a kind at a version; only autoscaling/v1 HorizontalPodAutoscaler differs from <see cref="For(string, string)"/>.</summary>
+    public ITablePrinter For(string group, string version, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        return group == "autoscaling" && version == "v1" && kind == "HorizontalPodAutoscaler" ? _hpaV1 : For(group, kind);
+    }
 
     /// <summary>The printer for a kind, or <see cref="Default"/>.</summary>
     /// <param name="group">The API group, "" for core.</param>

@@ -6,7 +6,7 @@ namespace Skiff.ApiServer.Tables;
 public static class TableWriter
 {
     /// <summary>Writes a Table.</summary>
-    /// <param name="printer">The printer for the kind (see <see cref="TablePrinters.For"/>).</param>
+    /// <param name="printer">The printer for the kind (see <see cref="TablePrinters.For(string, string)"/>).</param>
     /// <param name="rows">The objects, each with the JSON to put in its row's "object" field.</param>
     /// <param name="resourceVersion">The list's resourceVersion; <c>get -w</c> starts its watch from it.</param>
     /// <param name="continueToken">The continue token of a paged list, or null.</param>
