@@ -25,6 +25,7 @@ internal sealed partial class ApiHandler
     private readonly IRevisionedStore _store;
     private readonly RequestAuthenticator _authenticator;
     private readonly TablePrinters _printers;
+    private readonly OpenApi.OpenApiDocuments _openApi;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ApiHandler> _logger;
 
@@ -36,6 +37,7 @@ internal sealed partial class ApiHandler
         IRevisionedStore store,
         RequestAuthenticator authenticator,
         TablePrinters printers,
+        OpenApi.OpenApiDocuments openApi,
         TimeProvider timeProvider,
         ILogger<ApiHandler> logger)
     {
@@ -46,6 +48,7 @@ internal sealed partial class ApiHandler
         _store = store;
         _authenticator = authenticator;
         _printers = printers;
+        _openApi = openApi;
         _timeProvider = timeProvider;
         _logger = logger;
     }

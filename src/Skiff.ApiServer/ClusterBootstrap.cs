@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Skiff.ApiServer.Registry;
+using Skiff.ApiServer.WatchCache;
+using Skiff.Machinery.Catalog;
+using Skiff.Machinery.Errors;
+
+namespace Skiff.ApiServer;
+
+/// <summary>
+/// What exists in every cluster from the start: the default, kube-system, kube-public and kube-node-lease namespaces, and the
+/// <c>default/kubernetes</c> Service (the first service IP) with endpoints pointing at this API server.
+/// </summary>
+internal sealed partial class ClusterBootstrap(
+    ObjectRegistry registry,
+    ApiWatchCache cache,
+    ResourceCatalog catalog,
+    IOptions<ApiServerOptions> options,
+    ILogger<ClusterBootstrap> logger) : BackgroundService
+{
+    private static readonly string[] s_namespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    /// <summary>Completes when the bootstrap objects exist.</summary>
+    public Task Done => _done.Task;
+
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await cache.Ready.WaitAsync(stoppingToken);
+        var write = new WriteRequest("skiff-apiserver", FieldValidation.Strict, DryRun: false);
+        ResourceInfo namespaces = catalog.Find(string.Empty, "v1", "namespaces")!;
+        foreach (string name in s_namespaces)
+        {
+            await EnsureAsync(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, write, stoppingToken);
+        }
+
+        ApiServerOptions settings = options.Value;
+        string clusterIp = Allocators.Offset(settings.ServiceCidr.BaseAddress, 1).ToString();
+        string port = settings.SecurePort.ToString(CultureInfo.InvariantCulture);
+        await EnsureAsync(catalog.Find(string.Empty, "v1", "services")!, "default", new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "kubernetes",
+                ["labels"] = new JsonObject { ["component"] = "apiserver", ["provider"] = "kubernetes" },
+            },
+            ["spec"] = new JsonObject
+            {
+                ["clusterIP"] = clusterIp,
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = 443, ["protocol"] = "TCP", ["targetPort"] = settings.SecurePort }),
+            },
+        }, write, stoppingToken);
+        await EnsureAsync(catalog.Find(string.Empty, "v1", "endpoints")!, "default", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "kubernetes", ["labels"] = new JsonObject { ["endpointslice.kubernetes.io/skip-mirror"] = "true" } },
+            ["subsets"] = new JsonArray(new JsonObject
+            {
+                ["addresses"] = new JsonArray(new JsonObject { ["ip"] = settings.AdvertiseAddress.ToString() }),
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = settings.SecurePort, ["protocol"] = "TCP" }),
+            }),
+        }, write, stoppingToken);
+        string advertised = settings.AdvertiseAddress.ToString();
+        LogBootstrapped(logger, clusterIp, advertised, port);
+        _done.TrySetResult();
+    }
+
+    private async Task EnsureAsync(ResourceInfo resource, string? ns, JsonObject item, WriteRequest write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await registry.CreateAsync(resource, ns, item, write, cancellationToken);
+        }
+        catch (StatusException ex) when (ex.Reason == "AlreadyExists")
+        {
+            // Created by an earlier start (or another server sharing the store).
+        }
+    }
+
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Cluster bootstrap done: the kubernetes Service is {ClusterIp}, pointing at {Address}:{Port}.")]
+    private static partial void LogBootstrapped(ILogger logger, string clusterIp, string address, string port);
+}
