@@ -107,21 +107,57 @@ public static partial class StrategicMergePatch
     /// controllers or other writers) keep their place relative to the live list. Without a known merge key, an entry's
     /// single member names it, so custom resources order too.
     /// </summary>
-    private static void SetElementOrder(JsonObject original, string field, JsonNode? order, JsonArray? live, string? mergeKey, string path)
+    private static void SetElementOrder(JsonObject original, string field, JsonNode? order, JsonArray? patchList, JsonArray? live, string? mergeKey, string path)
     {
         if (order is not JsonArray entries)
         {
             throw PatchErrors.Malformed($"invalid patch format of setElementOrder list at {Describe(Join(path, field))}: it must be a list");
         }
 
+        mergeKey ??= entries.FirstOrDefault() is JsonObject { Count: 1 } entry ? entry.First().Key : null;
+        ValidateOrderCoversPatch(entries, patchList, mergeKey, Join(path, field));
+
         if (!original.TryGetPropertyValue(field, out JsonNode? current) || current is not JsonArray merged)
         {
             return;
         }
 
-        mergeKey ??= entries.FirstOrDefault() is JsonObject { Count: 1 } entry ? entry.First().Key : null;
         List<JsonNode?> ordered = Order([.. merged.Select(item => item.DeepCloneOrNull())], [.. entries], [.. live ?? []], mergeKey);
         original[field] = new JsonArray([.. ordered]);
+    }
+
+    /// <summary>
+    /// The patch's own elements must appear in <c>$setElementOrder</c>, in the same relative order; otherwise the two
+    /// disagree about the order the user wants, and guessing would reorder someone's list silently.
+    /// </summary>
+    private static void ValidateOrderCoversPatch(JsonArray entries, JsonArray? patchList, string? mergeKey, string path)
+    {
+        if (patchList is null || entries.Count == 0)
+        {
+            return;
+        }
+
+        int next = 0;
+        foreach (JsonNode? element in patchList)
+        {
+            if (element is JsonObject directive && directive.ContainsKey(PatchDirective))
+            {
+                continue;
+            }
+
+            JsonNode? identity = Identity(element, mergeKey);
+            while (next < entries.Count && !JsonNode.DeepEquals(Identity(entries[next], mergeKey), identity))
+            {
+                next++;
+            }
+
+            if (next == entries.Count)
+            {
+                throw PatchErrors.Malformed($"invalid patch format of setElementOrder list at {path}: the order of the patch list does not match $setElementOrder");
+            }
+
+            next++;
+        }
     }
 
     private static JsonNode? RequiredMergeKey(JsonObject element, string mergeKey, string path) =>

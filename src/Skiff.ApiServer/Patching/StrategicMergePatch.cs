@@ -106,7 +106,7 @@ public static partial class StrategicMergePatch
             {
                 string field = key[SetElementOrderPrefix.Length..];
                 string? mergeKey = type is null ? null : PatchMetadata.For(type, field)?.MergeKey;
-                SetElementOrder(original, field, value, liveLists[field], mergeKey, path);
+                SetElementOrder(original, field, value, patch[field] as JsonArray, liveLists[field], mergeKey, path);
             }
         }
 

@@ -154,6 +154,8 @@ public sealed class StrategicMergePatchDirectiveTests
     [InlineData("""{"spec":{"$setElementOrder/containers":{"name":"a"}}}""")]
     [InlineData("""{"metadata":{"$deleteFromPrimitiveList/finalizers":"a"}}""")]
     [InlineData("""{"spec":{"strategy":{"$retainKeys":"type"}}}""")]
+    [InlineData("""{"spec":{"$setElementOrder/containers":[{"name":"a"},{"name":"b"}],"containers":[{"name":"b","image":"q"},{"name":"a","image":"r"}]}}""")]
+    [InlineData("""{"spec":{"$setElementOrder/containers":[{"name":"a"}],"containers":[{"name":"z","image":"q"}]}}""")]
     public void Apply_MalformedPatch_Throws400(string patch)
     {
         StatusException error = Assert.Throws<StatusException>(() => Apply(Pod, patch, typeof(V1Pod)));
