@@ -54,7 +54,7 @@ public static partial class StrategicMergePatch
                     var replacement = new JsonObject();
                     foreach ((string field, JsonNode? value) in patch)
                     {
-                        if (field != PatchDirective && value is not null)
+                        if (!IsDirective(field) && value is not null)
                         {
                             replacement[field] = Materialize(value, type, field, Join(path, field));
                         }
