@@ -150,12 +150,8 @@ internal sealed class JsonPatchOperation
             throw PatchErrors.Malformed($"JSON patch move from \"{from.Text}\" to its own child \"{_path.Text}\" is not allowed");
         }
 
+        // The check above means "from" is never the root here: every other path is the root's descendant.
         JsonNode? value = Existing(document, from).DeepCloneOrNull();
-        if (from.IsRoot)
-        {
-            return Add(null, _path, value);
-        }
-
         Remove(document, from);
         return Add(document, _path, value);
     }

@@ -8,10 +8,11 @@ public static partial class StrategicMergePatch
     /// <summary>Merges a list tagged <c>patchStrategy:"merge"</c>; returns a new, parentless array.</summary>
     private static JsonArray MergeList(JsonArray? original, JsonArray patch, Type? elementType, string? mergeKey, string path)
     {
-        List<JsonNode?> items = original?.Select(item => item.DeepCloneOrNull()).ToList() ?? [];
+        List<JsonNode?> live = original is null ? [] : [.. original];
+        List<JsonNode?> items = [.. live.Select(item => item.DeepCloneOrNull())];
         if (mergeKey is null)
         {
-            return MergePrimitiveList(items, patch, path);
+            return [.. Order(MergePrimitiveList(items, patch, path), [.. patch], live, null)];
         }
 
         // Directive elements go first, as upstream does: a delete matches live elements only, never ones the patch adds.
@@ -55,9 +56,9 @@ public static partial class StrategicMergePatch
         {
             JsonNode? key = RequiredMergeKey(patchElement, mergeKey, path);
             int index = items.FindIndex(item => MatchesKey(item, mergeKey, key));
-            if (index >= 0 && items[index] is JsonObject live)
+            if (index >= 0 && items[index] is JsonObject liveElement)
             {
-                items[index] = MergeMap(live, patchElement, elementType, path);
+                items[index] = MergeMap(liveElement, patchElement, elementType, path);
             }
             else
             {
@@ -65,11 +66,11 @@ public static partial class StrategicMergePatch
             }
         }
 
-        return [.. items];
+        return [.. Order(items, regular, live, mergeKey)];
     }
 
     /// <summary>A merged list of primitives (finalizers, podCIDRs) is a set union that keeps the live order first.</summary>
-    private static JsonArray MergePrimitiveList(List<JsonNode?> items, JsonArray patch, string path)
+    private static List<JsonNode?> MergePrimitiveList(List<JsonNode?> items, JsonArray patch, string path)
     {
         foreach (JsonNode? element in patch)
         {
@@ -84,7 +85,7 @@ public static partial class StrategicMergePatch
             }
         }
 
-        return [.. items];
+        return items;
     }
 
     /// <summary><c>$deleteFromPrimitiveList/&lt;field&gt;</c>: kubectl apply's way to drop values it once set from a merged primitive list.</summary>
@@ -102,48 +103,61 @@ public static partial class StrategicMergePatch
     }
 
     /// <summary>
-    /// <c>$setElementOrder/&lt;field&gt;</c> carries the order the user wrote. Listed elements come first in that order;
-    /// elements the user does not own (added by controllers or others) keep their relative order after them.
-    /// Entries are matched by every member they name, so this works without knowing the merge key.
+    /// <c>$setElementOrder/&lt;field&gt;</c> carries the order the user wrote; elements it does not name (added by
+    /// controllers or other writers) keep their place relative to the live list. Without a known merge key, an entry's
+    /// single member names it, so custom resources order too.
     /// </summary>
-    private static void SetElementOrder(JsonObject original, string field, JsonNode? order, string path)
+    private static void SetElementOrder(JsonObject original, string field, JsonNode? order, JsonArray? patchList, JsonArray? live, string? mergeKey, string path)
     {
         if (order is not JsonArray entries)
         {
             throw PatchErrors.Malformed($"invalid patch format of setElementOrder list at {Describe(Join(path, field))}: it must be a list");
         }
 
-        if (!original.TryGetPropertyValue(field, out JsonNode? current) || current is not JsonArray live)
+        mergeKey ??= entries.FirstOrDefault() is JsonObject { Count: 1 } entry ? entry.First().Key : null;
+        ValidateOrderCoversPatch(entries, patchList, mergeKey, Join(path, field));
+
+        if (!original.TryGetPropertyValue(field, out JsonNode? current) || current is not JsonArray merged)
         {
             return;
         }
 
-        var remaining = live.Select(item => item.DeepCloneOrNull()).ToList();
-        var ordered = new List<JsonNode?>(remaining.Count);
-        foreach (JsonNode? entry in entries)
-        {
-            int index = remaining.FindIndex(item => MatchesOrderEntry(item, entry));
-            if (index >= 0)
-            {
-                ordered.Add(remaining[index]);
-                remaining.RemoveAt(index);
-            }
-        }
-
-        ordered.AddRange(remaining);
+        List<JsonNode?> ordered = Order([.. merged.Select(item => item.DeepCloneOrNull())], [.. entries], [.. live ?? []], mergeKey);
         original[field] = new JsonArray([.. ordered]);
     }
 
-    private static bool MatchesOrderEntry(JsonNode? item, JsonNode? entry)
+    /// <summary>
+    /// The patch's own elements must appear in <c>$setElementOrder</c>, in the same relative order; otherwise the two
+    /// disagree about the order the user wants, and guessing would reorder someone's list silently.
+    /// </summary>
+    private static void ValidateOrderCoversPatch(JsonArray entries, JsonArray? patchList, string? mergeKey, string path)
     {
-        if (entry is not JsonObject keys)
+        if (patchList is null || entries.Count == 0)
         {
-            return JsonNode.DeepEquals(item, entry);
+            return;
         }
 
-        return item is JsonObject element
-            && keys.Count > 0
-            && keys.All(k => element.TryGetPropertyValue(k.Key, out JsonNode? value) && JsonNode.DeepEquals(value, k.Value));
+        int next = 0;
+        foreach (JsonNode? element in patchList)
+        {
+            if (element is JsonObject directive && directive.ContainsKey(PatchDirective))
+            {
+                continue;
+            }
+
+            JsonNode? identity = Identity(element, mergeKey);
+            while (next < entries.Count && !JsonNode.DeepEquals(Identity(entries[next], mergeKey), identity))
+            {
+                next++;
+            }
+
+            if (next == entries.Count)
+            {
+                throw PatchErrors.Malformed($"invalid patch format of setElementOrder list at {path}: the order of the patch list does not match $setElementOrder");
+            }
+
+            next++;
+        }
     }
 
     private static JsonNode? RequiredMergeKey(JsonObject element, string mergeKey, string path) =>

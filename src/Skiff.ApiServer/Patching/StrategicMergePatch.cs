@@ -54,7 +54,7 @@ public static partial class StrategicMergePatch
                     var replacement = new JsonObject();
                     foreach ((string field, JsonNode? value) in patch)
                     {
-                        if (field != PatchDirective && value is not null)
+                        if (!IsDirective(field) && value is not null)
                         {
                             replacement[field] = Materialize(value, type, field, Join(path, field));
                         }
@@ -81,6 +81,17 @@ public static partial class StrategicMergePatch
             }
         }
 
+        // $setElementOrder needs the list as it was before the merge, to know where server-only elements were.
+        var liveLists = new Dictionary<string, JsonArray?>(StringComparer.Ordinal);
+        foreach ((string key, _) in patch)
+        {
+            if (key.StartsWith(SetElementOrderPrefix, StringComparison.Ordinal))
+            {
+                string field = key[SetElementOrderPrefix.Length..];
+                liveLists[field] = original.TryGetPropertyValue(field, out JsonNode? live) ? live?.DeepClone() as JsonArray : null;
+            }
+        }
+
         foreach ((string field, JsonNode? value) in patch)
         {
             if (!IsDirective(field))
@@ -93,7 +104,9 @@ public static partial class StrategicMergePatch
         {
             if (key.StartsWith(SetElementOrderPrefix, StringComparison.Ordinal))
             {
-                SetElementOrder(original, key[SetElementOrderPrefix.Length..], value, path);
+                string field = key[SetElementOrderPrefix.Length..];
+                string? mergeKey = type is null ? null : PatchMetadata.For(type, field)?.MergeKey;
+                SetElementOrder(original, field, value, patch[field] as JsonArray, liveLists[field], mergeKey, path);
             }
         }
 

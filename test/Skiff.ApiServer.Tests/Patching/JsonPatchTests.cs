@@ -138,4 +138,13 @@ public sealed class JsonPatchTests
 
         JsonAssert.Equal("""{"a":1}""", original);
     }
+
+    [Fact]
+    public void Apply_TestNumberWrittenDifferently_ComparesByValue()
+    {
+        // RFC 6902 §4.6: numbers are equal when their values are numerically equal.
+        JsonNode? result = JsonPatch.Apply(JsonAssert.Parse("""{"a":1,"b":[{"c":2.50}]}"""), JsonAssert.Parse("""[{"op":"test","path":"/a","value":1.0},{"op":"test","path":"/b","value":[{"c":2.5}]}]"""));
+
+        JsonAssert.Equal("""{"a":1,"b":[{"c":2.5}]}""", result);
+    }
 }

@@ -33,14 +33,16 @@ public sealed class StrategicMergePatchTests
     }
 
     [Fact]
-    public void Apply_NewContainer_IsAppendedAndOthersKept()
+    public void Apply_NewContainerWithoutOrderDirective_IsPlacedFirstAsUpstreamDoes()
     {
         JsonNode patch = JsonAssert.Parse("""{"spec":{"template":{"spec":{"containers":[{"name":"log","image":"fluentbit"}]}}}}""");
 
         JsonObject result = StrategicMergePatch.Apply(JsonAssert.Parse(Deployment), patch, typeof(V1Deployment));
 
         JsonArray containers = result["spec"]!["template"]!["spec"]!["containers"]!.AsArray();
-        Assert.Equal(["app", "sidecar", "log"], containers.Select(c => c!["name"]!.GetValue<string>()));
+        // Upstream puts patch elements the live list does not know before the server-only ones;
+        // kubectl apply avoids this by sending $setElementOrder.
+        Assert.Equal(["log", "app", "sidecar"], containers.Select(c => c!["name"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -80,7 +82,7 @@ public sealed class StrategicMergePatchTests
 
         JsonObject result = StrategicMergePatch.Apply(original, patch, typeof(V1Pod));
 
-        JsonAssert.Equal("""{"status":{"conditions":[{"type":"Ready","status":"True"},{"type":"PodScheduled","status":"True"},{"type":"Initialized","status":"True"}]}}""", result);
+        JsonAssert.Equal("""{"status":{"conditions":[{"type":"Ready","status":"True"},{"type":"Initialized","status":"True"},{"type":"PodScheduled","status":"True"}]}}""", result);
     }
 
     [Fact]
