@@ -249,8 +249,6 @@ internal sealed partial class SqliteStore
         {
             operation.Complete();
         }
-
-        _checkpointer.Committed();
     }
 
     private WriteResult Apply(WriterCommands commands, WriteOperation operation, List<WatchEvent> events)

@@ -17,7 +17,6 @@ internal sealed partial class SqliteStore : IRevisionedStore
     private readonly WatchHub _hub;
     private readonly SqliteConnection _writer;
     private readonly WriterCommands _commands;
-    private readonly WalCheckpointer _checkpointer;
     private readonly ExpirySweeper _sweeper;
 
     // The write queue and the committer role, both under _queueLock; _drained completes when the store is closed and idle.
@@ -47,7 +46,6 @@ internal sealed partial class SqliteStore : IRevisionedStore
             Pooling = true,
         }.ToString();
         _commands = new WriterCommands(writer);
-        _checkpointer = new WalCheckpointer(path, timeProvider, logger);
         _sweeper = new ExpirySweeper(timeProvider, SweepExpiredAsync);
     }
 
@@ -88,10 +86,11 @@ internal sealed partial class SqliteStore : IRevisionedStore
             }
 
             // FULL makes every commit fsync the WAL: a write is acknowledged only once it is durable.
-            // wal_autocheckpoint = 0: checkpoints run in the background (WalCheckpointer), not inside whichever commit crosses
-            // the threshold. temp_store = MEMORY: statement journals and sorts never touch a temp file.
+            // temp_store = MEMORY: statement journals and sorts never touch a temp file. Checkpoints stay automatic (every
+            // ~1,000 WAL pages, inside the commit that crosses it): a 100 ms background PASSIVE checkpoint let the WAL outgrow
+            // its reused size, so commits appended past its end and cost about twice as much (see the commit that removed it).
             Execute(writer, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864; PRAGMA busy_timeout = 5000; " +
-                "PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;");
+                "PRAGMA temp_store = MEMORY;");
             if (fresh)
             {
                 using SqliteTransaction transaction = writer.BeginTransaction();
@@ -128,7 +127,6 @@ internal sealed partial class SqliteStore : IRevisionedStore
             await _drained.Task;
         }
 
-        await _checkpointer.DisposeAsync();
         _commands.Dispose();
         _hub.Close();
         try
