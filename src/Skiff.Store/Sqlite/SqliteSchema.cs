@@ -2,7 +2,8 @@ namespace Skiff.Store.Sqlite;
 
 /// <summary>
 /// The on-disk layout. <c>log</c> is append-only history (its id is the revision), kine-style; <c>current</c> points at the latest
-/// row of each live key so reads of the present never scan history; <c>meta</c> holds the revision and the compaction point.
+/// row of each live key so reads of the present never scan history; <c>meta</c> holds the compaction point and a floor for the
+/// revision.
 /// </summary>
 internal static class SqliteSchema
 {
@@ -11,7 +12,15 @@ internal static class SqliteSchema
 
     public const int Version = 1;
 
+    /// <summary>
+    /// Not written per commit (that was one more page in every commit's WAL frames): the newest log row already is the revision.
+    /// Compaction can delete the newest rows (a delete marker, or a key's superseded row), so it records the revision here first.
+    /// </summary>
     public const string RevisionKey = "revision";
+
+    /// <summary>The store's revision as of the reading snapshot: the newest log row, or the floor compaction recorded.</summary>
+    public const string SelectRevision =
+        "SELECT max(ifnull((SELECT max(id) FROM log), 0), ifnull((SELECT value FROM meta WHERE name = 'revision'), 0))";
 
     public const string CompactedKey = "compacted";
 

@@ -7,13 +7,13 @@ internal sealed partial class SqliteStore
     private const int HistoryPage = 1000;
 
     public Task<long> GetCurrentRevisionAsync(CancellationToken cancellationToken) =>
-        ReadAsync((connection, transaction) => ReadMeta(connection, SqliteSchema.RevisionKey, transaction), cancellationToken);
+        ReadAsync(ReadRevision, cancellationToken);
 
     public Task<KeyValue?> GetAsync(string key, long revision, CancellationToken cancellationToken) =>
         ReadAsync(
             (connection, transaction) =>
             {
-                long current = ReadMeta(connection, SqliteSchema.RevisionKey, transaction);
+                long current = ReadRevision(connection, transaction);
                 using SqliteCommand command = connection.CreateCommand();
                 command.Transaction = transaction;
                 command.Parameters.AddWithValue("$key", key);
@@ -42,7 +42,7 @@ internal sealed partial class SqliteStore
         return ReadAsync(
             (connection, transaction) =>
             {
-                long current = ReadMeta(connection, SqliteSchema.RevisionKey, transaction);
+                long current = ReadRevision(connection, transaction);
                 long revision = options.Revision <= 0 || options.Revision >= current ? current : options.Revision;
                 using SqliteCommand command = connection.CreateCommand();
                 command.Transaction = transaction;

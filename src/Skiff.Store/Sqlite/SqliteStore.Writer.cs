@@ -45,92 +45,209 @@ internal sealed partial class SqliteStore
         }
     }
 
-    private async Task<WriteResult> EnqueueAsync(WriteOperation operation, CancellationToken cancellationToken)
-    {
-        if (!_writes.Writer.TryWrite(operation))
-        {
-            throw new ObjectDisposedException(nameof(SqliteStore), "the store is closed");
-        }
-
-        // The write may still commit after the caller gives up waiting, exactly as with etcd.
-        return await operation.Task.WaitAsync(cancellationToken);
-    }
-
     private long? ExpiresAt(TimeSpan? timeToLive) =>
         timeToLive is { } ttl ? (_timeProvider.GetUtcNow() + ttl).ToUnixTimeMilliseconds() : null;
 
-    private async Task RunWriterAsync()
+    private Task<WriteResult> EnqueueAsync(WriteOperation operation, CancellationToken cancellationToken)
     {
-        var batch = new List<WriteOperation>(MaxBatch);
-        var events = new List<WatchEvent>();
-        using var commands = new WriterCommands(_writer);
-        while (await _writes.Reader.WaitToReadAsync())
+        bool commit;
+        lock (_queueLock)
+        {
+            if (_closed)
+            {
+                return Task.FromException<WriteResult>(new ObjectDisposedException(nameof(SqliteStore), "the store is closed"));
+            }
+
+            _queue.Enqueue(operation);
+            commit = TryBecomeCommitter();
+        }
+
+        if (commit)
+        {
+            CommitQueued(operation);
+        }
+
+        // The write may still commit after the caller gives up waiting, exactly as with etcd. A lone writer that committed its
+        // own write above finds the task already complete: no thread hop between the call and its acknowledgement.
+        return operation.Task.IsCompleted ? operation.Task : operation.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Queues several writes at once, so they share one commit instead of the first committing alone.</summary>
+    private Task EnqueueAllAsync(List<WriteOperation> operations, CancellationToken cancellationToken)
+    {
+        if (operations.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        bool commit;
+        lock (_queueLock)
+        {
+            if (_closed)
+            {
+                return Task.FromException(new ObjectDisposedException(nameof(SqliteStore), "the store is closed"));
+            }
+
+            foreach (WriteOperation operation in operations)
+            {
+                _queue.Enqueue(operation);
+            }
+
+            commit = TryBecomeCommitter();
+        }
+
+        if (commit)
+        {
+            CommitQueued(operations[^1]);
+        }
+
+        return Task.WhenAll(operations.Select(o => o.Task)).WaitAsync(cancellationToken);
+    }
+
+    // Under _queueLock.
+    private bool TryBecomeCommitter()
+    {
+        if (_committing)
+        {
+            return false;
+        }
+
+        _committing = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Flat combining: the caller that found no commit in progress commits everything queued, on its own thread, batch after
+    /// batch. Writers that queue meanwhile just wait for their operation; they are taken into the next batch (group commit).
+    /// Once <paramref name="own"/> is durable the caller hands any remaining work to a thread-pool item, so no caller's latency
+    /// grows with other writers' load. The queue is checked empty and the committer role released under one lock, so a write
+    /// queued at that moment is never stranded (it either is taken here or its caller becomes the committer).
+    /// </summary>
+    private void CommitQueued(WriteOperation? own)
+    {
+        List<WriteOperation> batch = _batch;
+        while (true)
         {
             batch.Clear();
-            events.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryPeek(out WriteOperation? next))
+            lock (_queueLock)
             {
-                if (next.Kind == WriteKind.Reclaim && batch.Count > 0)
+                if (own is { Task.IsCompleted: true } && _queue.Count > 0)
                 {
-                    break;
+                    // Still the committer: the pool item carries on with the role, callers keep queuing behind it.
+                    ThreadPool.UnsafeQueueUserWorkItem(static store => store.CommitQueued(null), this, preferLocal: false);
+                    return;
                 }
 
-                _writes.Reader.TryRead(out _);
-                batch.Add(next);
-                if (next.Kind == WriteKind.Reclaim)
+                TakeBatch(batch);
+                if (batch.Count == 0)
                 {
-                    break;
+                    _committing = false;
+                    if (_closed)
+                    {
+                        _drained.TrySetResult();
+                    }
+
+                    return;
                 }
             }
 
-            if (batch is [{ Kind: WriteKind.Reclaim } reclaim])
-            {
-                Reclaim(reclaim);
-                continue;
-            }
-
-            long before = _revision;
             try
             {
-                using (SqliteTransaction transaction = _writer.BeginTransaction())
-                {
-                    commands.Enlist(transaction);
-                    foreach (WriteOperation operation in batch)
-                    {
-                        operation.Result = Apply(commands, operation, events);
-                    }
-
-                    if (_revision != before)
-                    {
-                        commands.SetMeta(SqliteSchema.RevisionKey, _revision);
-                    }
-
-                    transaction.Commit();
-                }
+                CommitBatch(batch);
             }
             catch (Exception ex)
             {
-                // Whatever went wrong, no write in this batch was committed: fail them all and keep serving.
-                _revision = before;
+                // CommitBatch fails its own batch on a database error; this is a bug elsewhere (a watcher, a logger). Never leave
+                // callers waiting, and never leave the committer role taken.
                 LogBatchFailed(_logger, batch.Count, ex);
                 var failure = new StoreException("the datastore could not commit the write: " + ex.Message, ex);
                 foreach (WriteOperation operation in batch)
                 {
                     operation.Fail(failure);
                 }
-
-                continue;
             }
+        }
+    }
 
-            if (events.Count > 0)
+    // Under _queueLock. Reclaim runs alone, outside any transaction.
+    private void TakeBatch(List<WriteOperation> batch)
+    {
+        while (batch.Count < MaxBatch && _queue.TryPeek(out WriteOperation? next))
+        {
+            if (next.Kind == WriteKind.Reclaim && batch.Count > 0)
             {
-                _hub.Publish(events, _revision);
+                break;
             }
 
+            _queue.Dequeue();
+            batch.Add(next);
+            if (next.Kind == WriteKind.Reclaim)
+            {
+                break;
+            }
+        }
+    }
+
+    private void CommitBatch(List<WriteOperation> batch)
+    {
+        if (batch is [{ Kind: WriteKind.Reclaim } reclaim])
+        {
+            Reclaim(reclaim);
+            return;
+        }
+
+        List<WatchEvent> events = _events;
+        events.Clear();
+        long before = _revision;
+        try
+        {
+            _commands.Begin();
+            try
+            {
+                bool compacting = false;
+                foreach (WriteOperation operation in batch)
+                {
+                    operation.Result = Apply(_commands, operation, events);
+                    compacting |= operation.Kind is WriteKind.MarkCompacted or WriteKind.CompactRange;
+                }
+
+                if (compacting)
+                {
+                    // Compaction may delete the newest log rows, which otherwise are the revision (see SqliteSchema.RevisionKey).
+                    _commands.SetMeta(SqliteSchema.RevisionKey, _revision);
+                }
+
+                _commands.Commit();
+            }
+            catch
+            {
+                _commands.Rollback();
+                throw;
+            }
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, no write in this batch was committed: fail them all and keep serving.
+            _revision = before;
+            LogBatchFailed(_logger, batch.Count, ex);
+            var failure = new StoreException("the datastore could not commit the write: " + ex.Message, ex);
             foreach (WriteOperation operation in batch)
             {
-                operation.Complete();
+                operation.Fail(failure);
             }
+
+            return;
+        }
+
+        if (events.Count > 0)
+        {
+            // WatchHub keeps no reference to the list; publishing while holding the committer role keeps events in revision order.
+            _hub.Publish(events, _revision);
+        }
+
+        foreach (WriteOperation operation in batch)
+        {
+            operation.Complete();
         }
     }
 
@@ -185,6 +302,7 @@ internal sealed partial class SqliteStore
     {
         try
         {
+            // TRUNCATE (not the background PASSIVE checkpoint) so the WAL file itself shrinks after a compaction.
             Execute(_writer, "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
         }
         catch (SqliteException ex)
@@ -218,6 +336,6 @@ internal sealed partial class SqliteStore
             cancellationToken);
 
         // Deleting with the revision seen keeps a key that was rewritten (with a new lifetime) in the meantime.
-        await Task.WhenAll(expired.Select(e => EnqueueAsync(WriteOperation.Delete(e.Key, e.Revision), cancellationToken)));
+        await EnqueueAllAsync(expired.ConvertAll(e => WriteOperation.Delete(e.Key, e.Revision)), cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace Skiff.Store.Sqlite;
@@ -5,6 +6,10 @@ namespace Skiff.Store.Sqlite;
 /// <summary>The writer's prepared statements, reused for every batch (parsing SQL per write would dominate small writes).</summary>
 internal sealed class WriterCommands : IDisposable
 {
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
+    private readonly SqliteCommand _rollback;
     private readonly SqliteCommand _getCurrent;
     private readonly SqliteCommand _insertLog;
     private readonly SqliteCommand _upsertCurrent;
@@ -17,6 +22,12 @@ internal sealed class WriterCommands : IDisposable
 
     public WriterCommands(SqliteConnection connection)
     {
+        // Prepared BEGIN/COMMIT instead of SqliteConnection.BeginTransaction, which parses both statements and allocates a
+        // transaction object for every commit. IMMEDIATE: the batch is a write, take the write lock up front.
+        _connection = connection;
+        _begin = Prepare(connection, "BEGIN IMMEDIATE");
+        _commit = Prepare(connection, "COMMIT");
+        _rollback = Prepare(connection, "ROLLBACK");
         _getCurrent = Prepare(connection, "SELECT l.id, l.created, l.value FROM current c JOIN log l ON l.id = c.id WHERE c.key = $key", "$key");
         _insertLog = Prepare(
             connection,
@@ -38,14 +49,19 @@ internal sealed class WriterCommands : IDisposable
             "DELETE FROM log WHERE id IN (SELECT prev FROM log WHERE id > $from AND id <= $to AND prev > 0)",
             "$from", "$to");
         _compactTombstones = Prepare(connection, "DELETE FROM log WHERE id > $from AND id <= $to AND deleted = 1", "$from", "$to");
-        _all = [_getCurrent, _insertLog, _upsertCurrent, _deleteCurrent, _getMeta, _setMeta, _compactSuperseded, _compactTombstones];
+        _all = [_begin, _commit, _rollback, _getCurrent, _insertLog, _upsertCurrent, _deleteCurrent, _getMeta, _setMeta, _compactSuperseded, _compactTombstones];
     }
 
-    public void Enlist(SqliteTransaction transaction)
+    public void Begin() => _begin.ExecuteNonQuery();
+
+    public void Commit() => _commit.ExecuteNonQuery();
+
+    /// <summary>Ends a failed batch; SQLite may already have rolled it back itself (a failed COMMIT on an I/O error).</summary>
+    public void Rollback()
     {
-        foreach (SqliteCommand command in _all)
+        if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
         {
-            command.Transaction = transaction;
+            _rollback.ExecuteNonQuery();
         }
     }
 
@@ -68,7 +84,7 @@ internal sealed class WriterCommands : IDisposable
         _insertLog.Parameters[2].Value = created;
         _insertLog.Parameters[3].Value = previous;
         _insertLog.Parameters[4].Value = deleted ? 1 : 0;
-        _insertLog.Parameters[5].Value = value.ToArray();
+        _insertLog.Parameters[5].Value = WholeArray(value);
         _insertLog.ExecuteNonQuery();
     }
 
@@ -118,6 +134,12 @@ internal sealed class WriterCommands : IDisposable
             command.Dispose();
         }
     }
+
+    /// <summary>The value's own array when it spans all of it (the usual case: callers pass a byte[]); a copy otherwise.</summary>
+    private static byte[] WholeArray(ReadOnlyMemory<byte> value) =>
+        MemoryMarshal.TryGetArray(value, out ArraySegment<byte> segment) && segment is { Array: { } array, Offset: 0 } && segment.Count == array.Length
+            ? array
+            : value.ToArray();
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
     {

@@ -31,6 +31,32 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_AfterCompactionRemovedTheNewestRows_KeepsTheLastAcknowledgedRevision()
+    {
+        long deleted;
+        await using (SqliteStore store = Open())
+        {
+            WriteResult created = await store.CreateAsync("/r/a", "1"u8.ToArray(), null, default);
+            WriteResult updated = await store.UpdateAsync("/r/a", "2"u8.ToArray(), created.Revision, null, default);
+            deleted = (await store.DeleteAsync("/r/a", updated.Revision, default)).Revision;
+
+            // Compacting to the delete removes every row, the delete marker (the newest) included.
+            await store.CompactAsync(deleted, default);
+
+            Assert.Equal(0, CountLogRows());
+            Assert.Equal(deleted, await store.GetCurrentRevisionAsync(default));
+        }
+
+        await using SqliteStore reopened = Open();
+
+        Assert.Equal(deleted, await reopened.GetCurrentRevisionAsync(default));
+        Assert.Null(await reopened.GetAsync("/r/a", 0, default));
+        WriteResult next = await reopened.CreateAsync("/r/a", "3"u8.ToArray(), null, default);
+        Assert.Equal(deleted + 1, next.Revision);
+        Assert.Equal(deleted + 1, next.Value!.CreateRevision);
+    }
+
+    [Fact]
     public void Open_TextFile_IsRefusedAndLeftUntouched()
     {
         File.WriteAllText(DatabasePath, "these are somebody's notes, not a database\n");
@@ -138,6 +164,15 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     private SqliteStore Open() => SqliteStore.Open(DatabasePath, TimeProvider.System, NullLogger<SqliteStore>.Instance);
+
+    private long CountLogRows()
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM log";
+        return (long)command.ExecuteScalar()!;
+    }
 
     private static string Key(int k) => $"/churn/{k:D5}";
 
