@@ -19,4 +19,10 @@ public sealed class ApiServerOptions
 
     /// <summary>The HTTPS port, for the <c>kubernetes</c> endpoints.</summary>
     public int SecurePort { get; set; } = 6443;
+
+    /// <summary>Signs and checks service-account tokens; without it TokenRequest is unavailable.</summary>
+    public System.Security.Cryptography.RSA? ServiceAccountKey { get; set; }
+
+    /// <summary>The issuer (and default audience) of service-account tokens.</summary>
+    public string ServiceAccountIssuer { get; set; } = "https://kubernetes.default.svc.cluster.local";
 }

@@ -35,6 +35,8 @@ public static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<ObjectRegistry>();
         services.TryAddSingleton<ApiWatchCache>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiWatchCache>());
+        services.TryAddSingleton<ServiceAccountTokens>();
+        services.AddSingleton<ITokenAuthenticator>(sp => sp.GetRequiredService<ServiceAccountTokens>());
         services.TryAddSingleton<RequestAuthenticator>();
         services.TryAddSingleton<ApiHandler>();
         services.AddHostedService<ClusterBootstrap>();

@@ -27,6 +27,7 @@ internal sealed partial class ApiHandler
             ("tokenreviews", _) => Review(body, "authentication.k8s.io/v1", "TokenReview", await TokenStatusAsync(body, context.RequestAborted)),
             ("bindings", _) or ("pods", "binding") => await BindAsync(request, body, context.RequestAborted),
             ("pods", "eviction") => await EvictAsync(request, body, context.RequestAborted),
+            ("serviceaccounts", "token") => await TokenRequestAsync(request, body, context.RequestAborted),
             _ => throw ApiErrors.MethodNotSupported(request.Resource.Group, request.Resource.Plural + (request.Subresource is null ? string.Empty : "/" + request.Subresource), "create"),
         };
         await Responses.WriteJsonAsync(context, answer, 201);
@@ -173,6 +174,35 @@ internal sealed partial class ApiHandler
             : null;
         await _registry.DeleteAsync(pods, request.Namespace, request.Name!, options, dryRun: false, cancellationToken);
         return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
+    }
+
+    /// <summary>TokenRequest: a bound, expiring JWT for the service account (default one hour, at least ten minutes).</summary>
+    private async Task<JsonObject> TokenRequestAsync(RequestInfo request, JsonObject tokenRequest, CancellationToken cancellationToken)
+    {
+        var accounts = _catalog.Find(string.Empty, "v1", "serviceaccounts")!;
+        JsonObject account = await _registry.GetAsync(accounts, request.Namespace, request.Name!, cancellationToken);
+        long seconds = tokenRequest["spec"]?["expirationSeconds"]?.GetValue<long>() ?? 3600;
+        if (seconds < 600)
+        {
+            throw ApiErrors.Invalid("authentication.k8s.io", "TokenRequest", request.Name!, [new k8s.Models.V1StatusCause { Reason = "FieldValueInvalid", Field = "spec.expirationSeconds", Message = $"Invalid value: {seconds}: may not specify a duration less than 10 minutes" }]);
+        }
+
+        string[] audiences = tokenRequest["spec"]?["audiences"] is JsonArray list ? [.. list.Select(a => a?.GetValue<string>() ?? string.Empty)] : [];
+        (string token, DateTimeOffset expires) = _tokens.Issue(
+            request.Namespace!,
+            request.Name!,
+            account["metadata"]?["uid"]?.GetValue<string>() ?? string.Empty,
+            audiences,
+            TimeSpan.FromSeconds(seconds),
+            tokenRequest["spec"]?["boundObjectRef"] as JsonObject);
+        JsonObject answer = tokenRequest.DeepClone().AsObject();
+        answer["apiVersion"] = "authentication.k8s.io/v1";
+        answer["kind"] = "TokenRequest";
+        answer["metadata"] = new JsonObject { ["name"] = request.Name, ["namespace"] = request.Namespace, ["creationTimestamp"] = null };
+        answer["spec"] ??= new JsonObject();
+        answer["spec"]!["expirationSeconds"] = seconds;
+        answer["status"] = new JsonObject { ["token"] = token, ["expirationTimestamp"] = expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) };
+        return answer;
     }
 
     private static bool Selects(JsonNode? selector, Dictionary<string, string> labels)

@@ -26,6 +26,7 @@ internal sealed partial class ApiHandler
     private readonly RequestAuthenticator _authenticator;
     private readonly TablePrinters _printers;
     private readonly OpenApi.OpenApiDocuments _openApi;
+    private readonly ServiceAccountTokens _tokens;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ApiHandler> _logger;
 
@@ -38,6 +39,7 @@ internal sealed partial class ApiHandler
         RequestAuthenticator authenticator,
         TablePrinters printers,
         OpenApi.OpenApiDocuments openApi,
+        ServiceAccountTokens tokens,
         TimeProvider timeProvider,
         ILogger<ApiHandler> logger)
     {
@@ -49,6 +51,7 @@ internal sealed partial class ApiHandler
         _authenticator = authenticator;
         _printers = printers;
         _openApi = openApi;
+        _tokens = tokens;
         _timeProvider = timeProvider;
         _logger = logger;
     }

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Helpers for the kubectl end-to-end scenarios: start a real `skiff server`, run kubectl against it, record results.
+
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_FAILURES=()
+
+e2e_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts `skiff server` on loopback with a fresh data directory; sets SKIFF_PID, SKIFF_DATA, KUBECONFIG.
+e2e_start_server() {
+  SKIFF_DATA="$(mktemp -d /tmp/skiff-e2e-XXXXXX)"
+  local port
+  port="$(e2e_free_port)"
+  "$SKIFF_BIN" server --data-dir "$SKIFF_DATA" --bind-address 127.0.0.1 --secure-port "$port" --disable-agent "$@" \
+    >"$SKIFF_DATA/server.log" 2>&1 &
+  SKIFF_PID=$!
+  export KUBECONFIG="$SKIFF_DATA/admin.kubeconfig"
+  for _ in $(seq 300); do
+    if [[ -f "$KUBECONFIG" ]] && kubectl get --raw /readyz >/dev/null 2>&1 && kubectl get ns default >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$SKIFF_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "skiff server did not become ready; its log:" >&2
+  tail -30 "$SKIFF_DATA/server.log" >&2
+  return 1
+}
+
+e2e_stop_server() {
+  if [[ -n "${SKIFF_PID:-}" ]] && kill -0 "$SKIFF_PID" 2>/dev/null; then
+    kill -TERM "$SKIFF_PID"
+    for _ in $(seq 100); do kill -0 "$SKIFF_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SKIFF_PID" 2>/dev/null || true
+  fi
+  SKIFF_PID=
+  [[ -n "${SKIFF_DATA:-}" && -d "$SKIFF_DATA" ]] && rm -rf "$SKIFF_DATA"
+  SKIFF_DATA=
+}
+
+e2e_pass() { E2E_PASSED=$((E2E_PASSED + 1)); echo "  PASS $1"; }
+
+e2e_fail() {
+  E2E_FAILED=$((E2E_FAILED + 1))
+  E2E_FAILURES+=("$1")
+  echo "  FAIL $1"
+  [[ -n "${2:-}" ]] && printf '%s\n' "$2" | sed 's/^/       | /' | head -40
+}
+
+# expect NAME PATTERN -- COMMAND...: the command succeeds and its output (stdout+stderr) matches the extended regex.
+expect() {
+  local name=$1 pattern=$2
+  shift 3
+  local out
+  if out=$("$@" 2>&1) && grep -Eq -- "$pattern" <<<"$out"; then
+    e2e_pass "$name"
+  else
+    e2e_fail "$name" "wanted /$pattern/ from: $*"$'\n'"$out"
+  fi
+}
+
+# expect_fail NAME PATTERN -- COMMAND...: the command fails and its output matches.
+expect_fail() {
+  local name=$1 pattern=$2
+  shift 3
+  local out
+  if ! out=$("$@" 2>&1) && grep -Eq -- "$pattern" <<<"$out"; then
+    e2e_pass "$name"
+  else
+    e2e_fail "$name" "wanted failure /$pattern/ from: $*"$'\n'"$out"
+  fi
+}
+
+# expect_eq NAME EXPECTED -- COMMAND...: the command's stdout equals EXPECTED exactly.
+expect_eq() {
+  local name=$1 expected=$2
+  shift 3
+  local out
+  out=$("$@" 2>&1)
+  if [[ "$out" == "$expected" ]]; then
+    e2e_pass "$name"
+  else
+    e2e_fail "$name" "wanted exactly:"$'\n'"$expected"$'\n'"got:"$'\n'"$out"
+  fi
+}

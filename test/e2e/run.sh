@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every kubectl scenario in test/e2e/scenarios against a freshly started `skiff server`, one server per scenario file.
+# Prints "e2e: N passed, N failed" last.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source test/e2e/lib.sh
+
+if [[ -z "${SKIFF_BIN:-}" ]]; then
+  dotnet build src/Skiff/Skiff.csproj -c Debug --nologo -v quiet >/dev/null || { echo "e2e: 0 passed, 1 failed"; exit 1; }
+  SKIFF_BIN="$(pwd)/src/Skiff/bin/Debug/net10.0/skiff"
+fi
+export SKIFF_BIN
+
+trap 'e2e_stop_server' EXIT
+for scenario in test/e2e/scenarios/*.sh; do
+  echo "e2e: $(basename "$scenario")"
+  if e2e_start_server; then
+    work="$(mktemp -d /tmp/skiff-e2e-work-XXXXXX)"
+    # shellcheck source=/dev/null
+    (cd "$work" && E2E_PASSED=0 && E2E_FAILED=0 && source "$OLDPWD/$scenario"; echo "$E2E_PASSED $E2E_FAILED ${E2E_FAILURES[*]:-}" >"$work/.result")
+    read -r p f rest <"$work/.result" || { p=0; f=1; }
+    E2E_PASSED=$((E2E_PASSED + p))
+    E2E_FAILED=$((E2E_FAILED + f))
+    rm -rf "$work"
+  else
+    e2e_fail "$(basename "$scenario"): server start"
+  fi
+  e2e_stop_server
+done
+
+echo "e2e: $E2E_PASSED passed, $E2E_FAILED failed"
+[[ $E2E_FAILED -eq 0 ]]

@@ -1,0 +1,52 @@
+# Every `kubectl create` generator (they send protobuf bodies), namespaces, watches and bad input.
+
+expect "create namespace" '^namespace/team-a created$' -- kubectl create namespace team-a
+expect "create deployment" '^deployment.apps/web created$' -- kubectl -n team-a create deployment web --image=nginx:1.27 --replicas=2
+expect_eq "protobuf deployment kept its spec" '2 nginx:1.27' -- kubectl -n team-a get deploy web -o 'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}'
+expect "create configmap" '^configmap/cfg created$' -- kubectl -n team-a create configmap cfg --from-literal=a=1
+expect_eq "configmap data" '1' -- kubectl -n team-a get cm cfg -o 'jsonpath={.data.a}'
+expect "create secret generic" '^secret/s1 created$' -- kubectl -n team-a create secret generic s1 --from-literal=password=hunter2
+expect_eq "secret data is base64" 'aHVudGVyMg==' -- kubectl -n team-a get secret s1 -o 'jsonpath={.data.password}'
+expect "create secret docker-registry" '^secret/reg created$' -- kubectl -n team-a create secret docker-registry reg --docker-server=127.0.0.1:5000 --docker-username=u --docker-password=p
+expect "create service clusterip" '^service/svc created$' -- kubectl -n team-a create service clusterip svc --tcp=80:8080
+expect "service got a ClusterIP" '^svc +ClusterIP +10\.43\.[0-9]+\.[0-9]+ +<none> +80/TCP' -- kubectl -n team-a get svc svc --no-headers
+expect "create service nodeport" '^service/np created$' -- kubectl -n team-a create service nodeport np --tcp=80:8080
+expect "nodeport allocated" '80:3[0-9]{4}/TCP' -- kubectl -n team-a get svc np --no-headers
+expect "create serviceaccount" '^serviceaccount/robot created$' -- kubectl -n team-a create serviceaccount robot
+expect "create job" '^job.batch/once created$' -- kubectl -n team-a create job once --image=busybox -- echo hi
+expect "create cronjob" '^cronjob.batch/tick created$' -- kubectl -n team-a create cronjob tick --image=busybox --schedule='*/5 * * * *' -- echo hi
+expect "create quota" '^resourcequota/q created$' -- kubectl -n team-a create quota q --hard=pods=10
+expect "create role" '^role.rbac.authorization.k8s.io/reader created$' -- kubectl -n team-a create role reader --verb=get --resource=pods
+expect "create rolebinding" '^rolebinding.rbac.authorization.k8s.io/reader created$' -- kubectl -n team-a create rolebinding reader --role=reader --user=alice
+expect "create clusterrole" '^clusterrole.rbac.authorization.k8s.io/viewer created$' -- kubectl create clusterrole viewer --verb=get,list --resource=pods
+expect "create clusterrolebinding" '^clusterrolebinding.rbac.authorization.k8s.io/viewer created$' -- kubectl create clusterrolebinding viewer --clusterrole=viewer --user=bob
+expect "create priorityclass" '^priorityclass.scheduling.k8s.io/high created$' -- kubectl create priorityclass high --value=1000
+expect "create poddisruptionbudget" '^poddisruptionbudget.policy/pdb created$' -- kubectl -n team-a create pdb pdb --selector=app=web --min-available=1
+expect "create ingress" '^ingress.networking.k8s.io/ing created$' -- kubectl -n team-a create ingress ing --rule='example.com/=svc:80'
+expect "autoscale" '^horizontalpodautoscaler.autoscaling/web autoscaled$' -- kubectl -n team-a autoscale deployment web --max=5 --cpu-percent=80
+expect "get all in a namespace" 'deployment.apps/web' -- kubectl -n team-a get all
+
+expect_fail "create in a missing namespace" 'namespaces "nope" not found' -- kubectl -n nope create configmap x --from-literal=a=1
+expect "list in a missing namespace is empty" 'No resources found in nope namespace' -- kubectl -n nope get pods
+expect_fail "invalid name" 'is invalid' -- kubectl create configmap Bad_Name --from-literal=a=1
+expect_fail "unknown field under strict validation" 'unknown field "spec.bogus"' -- kubectl create -f - <<<'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"},"spec":{"bogus":1,"containers":[{"name":"a","image":"b"}]}}'
+expect "unknown field with --validate=false is dropped" '^pod/x created$' -- kubectl create --validate=false -f - <<<'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"},"spec":{"bogus":1,"containers":[{"name":"a","image":"b"}]}}'
+expect_fail "missing containers is invalid" 'spec.containers: Required value' -- kubectl create -f - <<<'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"y"},"spec":{}}'
+expect_fail "malformed body" 'error' -- kubectl create -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":'
+expect_fail "deployment selector must match labels" 'selector. does not match template .labels' -- kubectl create -f - <<<'{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"bad"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"c"}},"spec":{"containers":[{"name":"a","image":"b"}]}}}}'
+expect_fail "immutable service clusterIP" 'immutable|Invalid' -- kubectl -n team-a patch svc svc --type=merge -p '{"spec":{"clusterIP":"10.43.200.200","clusterIPs":["10.43.200.200"]}}'
+
+# get -w prints the initial row and later changes.
+kubectl -n team-a get cm cfg -w --output-watch-events >watch.out 2>&1 &
+watch_pid=$!
+sleep 1
+kubectl -n team-a label cm cfg tier=one >/dev/null
+kubectl -n team-a label cm cfg tier=two >/dev/null
+sleep 1
+kill "$watch_pid" 2>/dev/null
+wait "$watch_pid" 2>/dev/null
+if [[ $(grep -c 'MODIFIED' watch.out) -ge 2 ]] && grep -q 'ADDED' watch.out; then e2e_pass "get -w sees the object and both changes"; else e2e_fail "get -w sees the object and both changes" "$(cat watch.out)"; fi
+
+expect "delete namespace marks it Terminating" 'namespace "team-a" deleted' -- kubectl delete namespace team-a --wait=false
+expect "namespace is Terminating" 'Terminating' -- kubectl get namespace team-a
+expect_fail "no create in a terminating namespace" 'being terminated' -- kubectl -n team-a create configmap late --from-literal=a=1
