@@ -1,6 +1,8 @@
+using Skiff.Commands;
+
 namespace Skiff;
 
 internal static class Program
 {
-    public static int Main() => 0;
+    public static Task<int> Main(string[] args) => SkiffCommandLine.RunAsync(args, Console.Out, Console.Error);
 }

@@ -1,0 +1,17 @@
+using Skiff.Pki;
+
+namespace Skiff.Commands;
+
+/// <summary>Everything <c>skiff agent</c> was told on its command line, parsed and validated.</summary>
+internal sealed record AgentOptions
+{
+    public required Uri Server { get; init; }
+
+    public required JoinToken Token { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    public required string NodeName { get; init; }
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+}

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+
+namespace Skiff.Commands;
+
+/// <summary>Typed parsers for flag values, each with an error message that names the flag and shows a good value.</summary>
+internal static class OptionParsers
+{
+    public static Option<IPNetwork> Cidr(string name, string description, string defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => IPNetwork.Parse(defaultValue),
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (IPNetwork.TryParse(text, out IPNetwork network))
+            {
+                return network;
+            }
+
+            result.AddError($"{name} \"{text}\" is not a CIDR with no host bits set, such as {defaultValue}");
+            return default;
+        },
+    };
+
+    public static Option<IPAddress> Address(string name, string description, string defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => IPAddress.Parse(defaultValue),
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (IPAddress.TryParse(text, out IPAddress? address))
+            {
+                return address;
+            }
+
+            result.AddError($"{name} \"{text}\" is not an IP address, such as {defaultValue}");
+            return IPAddress.None;
+        },
+    };
+
+    public static Option<int> Port(string name, string description, int defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is >= 1 and <= 65535)
+            {
+                return port;
+            }
+
+            result.AddError($"{name} \"{text}\" is not a port number between 1 and 65535");
+            return 0;
+        },
+    };
+
+    public static Option<string> NodeName(string description) => new("--node-name")
+    {
+        Description = description,
+        DefaultValueFactory = _ => NodeNames.Default(),
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (!NodeNames.IsValid(text))
+            {
+                result.AddError($"--node-name \"{text}\" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')");
+            }
+
+            return text;
+        },
+    };
+
+    public static Option<LogLevel> LogLevel() => new("--log-level")
+    {
+        Description = "The lowest level logged: Trace, Debug, Information, Warning, Error or Critical.",
+        DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Information,
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (Enum.TryParse(text, ignoreCase: true, out LogLevel level) && Enum.IsDefined(level) && !int.TryParse(text, out _))
+            {
+                return level;
+            }
+
+            result.AddError($"--log-level \"{text}\" is not one of Trace, Debug, Information, Warning, Error, Critical, None");
+            return Microsoft.Extensions.Logging.LogLevel.Information;
+        },
+    };
+
+    public static Option<string> DataDirectory() => new("--data-dir")
+    {
+        Description = "The directory holding the database, certificates and kubeconfigs.",
+        DefaultValueFactory = _ => "/var/lib/skiff",
+    };
+
+    /// <summary>The value of a non-nullable option; System.CommandLine types GetValue as nullable for reference types.</summary>
+    public static T Value<T>(ParseResult parseResult, Option<T> option)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return parseResult.GetValue(option) ?? throw new InvalidOperationException($"{option.Name} has no value");
+    }
+}

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Net;
+using Skiff.Hosting;
+using Skiff.Store;
+
+namespace Skiff.Commands;
+
+/// <summary><c>skiff server</c>: flags into a validated <see cref="ServerOptions"/>, then the server host.</summary>
+internal static class ServerCommand
+{
+    public static Command Create(TextWriter error)
+    {
+        Option<string> dataDirectory = OptionParsers.DataDirectory();
+        var datastoreEndpoint = new Option<string>("--datastore-endpoint")
+        {
+            Description = "A SQLite file (default <data-dir>/db/state.db), sqlite://PATH, or etcd://host:port[,host:port...].",
+        };
+        var etcdPrefix = new Option<string>("--etcd-prefix")
+        {
+            Description = "The key prefix under which the etcd backend keeps everything.",
+            DefaultValueFactory = _ => "/registry",
+        };
+        Option<IPAddress> bindAddress = OptionParsers.Address("--bind-address", "The address the API server listens on.", "0.0.0.0");
+        Option<int> securePort = OptionParsers.Port("--secure-port", "The HTTPS port of the API server.", 6443);
+        Option<IPNetwork> clusterCidr = OptionParsers.Cidr("--cluster-cidr", "The network pod addresses come from.", "10.42.0.0/16");
+        Option<IPNetwork> serviceCidr = OptionParsers.Cidr("--service-cidr", "The network ClusterIPs come from.", "10.43.0.0/16");
+        Option<IPAddress> clusterDns = OptionParsers.Address("--cluster-dns", "The ClusterIP of the kube-dns Service.", "10.43.0.10");
+        var clusterDomain = new Option<string>("--cluster-domain")
+        {
+            Description = "The DNS domain of the cluster.",
+            DefaultValueFactory = _ => "cluster.local",
+        };
+        var disableAgent = new Option<bool>("--disable-agent") { Description = "Run only the control plane, no node agent." };
+        Option<string> nodeName = OptionParsers.NodeName("The name of this machine's Node (default: the host name).");
+        Option<LogLevel> logLevel = OptionParsers.LogLevel();
+
+        var command = new Command("server", "Run the control plane and, unless --disable-agent is given, a node agent.")
+        {
+            dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, serviceCidr, clusterDns,
+            clusterDomain, disableAgent, nodeName, logLevel,
+        };
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            string dataDir = OptionParsers.Value(parseResult, dataDirectory);
+            var options = new ServerOptions
+            {
+                DataDirectory = Path.GetFullPath(dataDir),
+                DatastoreEndpoint = parseResult.GetValue(datastoreEndpoint) ?? Path.Combine(Path.GetFullPath(dataDir), "db", "state.db"),
+                EtcdPrefix = OptionParsers.Value(parseResult, etcdPrefix),
+                BindAddress = OptionParsers.Value(parseResult, bindAddress),
+                SecurePort = parseResult.GetValue(securePort),
+                ClusterCidr = parseResult.GetValue(clusterCidr),
+                ServiceCidr = parseResult.GetValue(serviceCidr),
+                ClusterDns = OptionParsers.Value(parseResult, clusterDns),
+                ClusterDomain = OptionParsers.Value(parseResult, clusterDomain),
+                DisableAgent = parseResult.GetValue(disableAgent),
+                NodeName = OptionParsers.Value(parseResult, nodeName),
+                LogLevel = parseResult.GetValue(logLevel),
+            };
+
+            string? problem = Validate(options);
+            if (problem is not null)
+            {
+                return SkiffCommandLine.UsageFailure(error, parseResult, problem);
+            }
+
+            using var host = new ServerHost(options);
+            return await host.RunAsync(cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>The checks that involve more than one flag, or values System.CommandLine cannot type.</summary>
+    public static string? Validate(ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.ServiceCidr.Contains(options.ClusterDns))
+        {
+            return $"--cluster-dns {options.ClusterDns} is not inside --service-cidr {options.ServiceCidr}";
+        }
+
+        if (options.ClusterCidr.Contains(options.ServiceCidr.BaseAddress) || options.ServiceCidr.Contains(options.ClusterCidr.BaseAddress))
+        {
+            return $"--cluster-cidr {options.ClusterCidr} overlaps --service-cidr {options.ServiceCidr}";
+        }
+
+        try
+        {
+            StoreEndpoint.Parse(options.DatastoreEndpoint);
+        }
+        catch (FormatException e)
+        {
+            return $"--datastore-endpoint: {e.Message}";
+        }
+
+        if (!options.EtcdPrefix.StartsWith('/'))
+        {
+            return $"--etcd-prefix \"{options.EtcdPrefix}\" must start with '/'";
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterDomain) || options.ClusterDomain.Contains(' ', StringComparison.Ordinal))
+        {
+            return $"--cluster-domain \"{options.ClusterDomain}\" is not a DNS domain";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+
+namespace Skiff.Commands;
+
+/// <summary>Everything <c>skiff server</c> was told on its command line, parsed and validated; nothing downstream sees a flag string.</summary>
+internal sealed record ServerOptions
+{
+    public required string DataDirectory { get; init; }
+
+    /// <summary>A SQLite path, <c>sqlite://PATH</c>, <c>etcd://host:port,...</c> or <c>memory://</c>; already checked by <c>StoreEndpoint.Parse</c>.</summary>
+    public required string DatastoreEndpoint { get; init; }
+
+    public string EtcdPrefix { get; init; } = "/registry";
+
+    public IPAddress BindAddress { get; init; } = IPAddress.Any;
+
+    public int SecurePort { get; init; } = 6443;
+
+    public IPNetwork ClusterCidr { get; init; } = IPNetwork.Parse("10.42.0.0/16");
+
+    public IPNetwork ServiceCidr { get; init; } = IPNetwork.Parse("10.43.0.0/16");
+
+    public IPAddress ClusterDns { get; init; } = IPAddress.Parse("10.43.0.10");
+
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    public bool DisableAgent { get; init; }
+
+    public required string NodeName { get; init; }
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>
+    /// The URL local clients use: loopback when the server listens on every address, else the one address it listens on.
+    /// </summary>
+    public Uri LocalUrl
+    {
+        get
+        {
+            IPAddress host = BindAddress.Equals(IPAddress.Any) || BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : BindAddress;
+            return new Uri($"https://{new IPEndPoint(host, SecurePort)}");
+        }
+    }
+}

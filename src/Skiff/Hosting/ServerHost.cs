@@ -1,0 +1,101 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Skiff.Commands;
+using Skiff.Pki;
+using Skiff.Store;
+
+namespace Skiff.Hosting;
+
+/// <summary>
+/// <c>skiff server</c>'s composition, in k3s' start order: data directory and certificates, then the store, then the HTTPS
+/// endpoints; later the API server, controllers and embedded agent are added here.
+/// </summary>
+internal sealed partial class ServerHost : IDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly ILoggerFactory _bootstrapLoggers;
+    private readonly ILogger<ServerHost> _logger;
+
+    public ServerHost(ServerOptions options)
+    {
+        _options = options;
+        // The PKI is prepared before the web host exists; this factory gives those steps the same log format.
+        _bootstrapLoggers = LoggerFactory.Create(logging => SkiffLogging.Configure(logging, options.LogLevel));
+        _logger = _bootstrapLoggers.CreateLogger<ServerHost>();
+    }
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var dataDirectory = new DataDirectory(_options.DataDirectory);
+        var pki = new ClusterPki(dataDirectory, TimeProvider.System, _bootstrapLoggers.CreateLogger<ClusterPki>());
+        ServingNames servingNames = ServingNames.For(
+            Dns.GetHostName(), _options.ServiceCidr, _options.ClusterDomain, ServingNames.MachineAddresses());
+        using ServerCredentials credentials = pki.Ensure(_options, servingNames);
+
+        await using WebApplication app = Build(credentials);
+        var readiness = app.Services.GetRequiredService<ClusterReadiness>();
+        LogStarting(_logger, _options.BindAddress, _options.SecurePort, _options.NodeName);
+        if (!_options.DisableAgent)
+        {
+            LogAgentNotYetEmbedded(_logger, _options.NodeName);
+        }
+
+        await app.RunAsync(cancellationToken);
+        if (readiness.Failure is not null)
+        {
+            return SkiffCommandLine.Failure;
+        }
+
+        LogStopped(_logger);
+        return SkiffCommandLine.Success;
+    }
+
+    public void Dispose() => _bootstrapLoggers.Dispose();
+
+    private WebApplication Build(ServerCredentials credentials)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        SkiffLogging.Configure(builder.Logging, _options.LogLevel);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (_options.BindAddress.Equals(IPAddress.Any))
+            {
+                // Like Go's listener on 0.0.0.0, accept IPv6 as well where the machine has it.
+                kestrel.ListenAnyIP(_options.SecurePort, listen => listen.UseHttps(https => ConfigureHttps(https, credentials)));
+            }
+            else
+            {
+                kestrel.Listen(_options.BindAddress, _options.SecurePort, listen => listen.UseHttps(https => ConfigureHttps(https, credentials)));
+            }
+        });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        builder.Services.AddSingleton(_options);
+        builder.Services.AddSingleton(credentials);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ClusterReadiness>();
+        builder.Services.AddSkiffStore(store =>
+        {
+            store.Endpoint = _options.DatastoreEndpoint;
+            store.EtcdPrefix = _options.EtcdPrefix;
+        });
+        builder.Services.AddHostedService<StoreReadinessService>();
+        builder.Services.AddHostedService<ApiReadinessService>();
+
+        WebApplication app = builder.Build();
+        app.MapHealthEndpoints();
+        app.MapJoinEndpoints();
+        return app;
+    }
+
+    private static void ConfigureHttps(HttpsConnectionAdapterOptions https, ServerCredentials credentials)
+    {
+        https.ServerCertificate = credentials.Serving;
+        // Anonymous clients may reach /healthz, /cacerts and the join endpoint; a client that does present a certificate must
+        // present one our CA signed, or the handshake fails.
+        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+        https.ClientCertificateValidation = (certificate, _, _) => credentials.Trust.IsIssuedByCa(certificate);
+    }
+}
