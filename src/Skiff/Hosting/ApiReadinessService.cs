@@ -1,19 +1,22 @@
+using Skiff.ApiServer;
 
 namespace Skiff.Hosting;
 
 /// <summary>
-/// Reaches <see cref="ClusterMilestone.ApiReady"/> once the store is ready and Kestrel listens. The REST API is not served yet,
-/// so this is when loopback clients can first connect.
+/// Reaches <see cref="ClusterMilestone.ApiReady"/> once the store is ready, Kestrel listens and the API's watch cache holds
+/// the store's content: from then on loopback clients get consistent answers.
 /// </summary>
 internal sealed class ApiReadinessService : BackgroundService
 {
     private readonly ClusterReadiness _readiness;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly IServiceProvider _services;
 
-    public ApiReadinessService(ClusterReadiness readiness, IHostApplicationLifetime lifetime)
+    public ApiReadinessService(ClusterReadiness readiness, IHostApplicationLifetime lifetime, IServiceProvider services)
     {
         _readiness = readiness;
         _lifetime = lifetime;
+        _services = services;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,6 +27,7 @@ internal sealed class ApiReadinessService : BackgroundService
         try
         {
             await _readiness.WaitAsync(ClusterMilestone.StoreReady, stoppingToken);
+            await _services.WaitForApiReadyAsync(stoppingToken);
         }
         catch (Exception) when (_readiness.Failure is not null)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Skiff.ApiServer;
 using Skiff.Commands;
 using Skiff.Pki;
 using Skiff.Store;
@@ -32,7 +33,9 @@ internal sealed partial class ServerHost : IDisposable
             Dns.GetHostName(), _options.ServiceCidr, _options.ClusterDomain, ServingNames.MachineAddresses());
         using ServerCredentials credentials = pki.Ensure(_options, servingNames);
 
-        await using WebApplication app = Build(credentials);
+        using var serviceAccountKey = System.Security.Cryptography.RSA.Create();
+        serviceAccountKey.ImportFromPem(await File.ReadAllTextAsync(dataDirectory.ServiceAccountKey, cancellationToken));
+        await using WebApplication app = Build(credentials, serviceAccountKey);
         var readiness = app.Services.GetRequiredService<ClusterReadiness>();
         LogStarting(_logger, _options.BindAddress, _options.SecurePort, _options.NodeName);
         if (!_options.DisableAgent)
@@ -52,7 +55,7 @@ internal sealed partial class ServerHost : IDisposable
 
     public void Dispose() => _bootstrapLoggers.Dispose();
 
-    private WebApplication Build(ServerCredentials credentials)
+    private WebApplication Build(ServerCredentials credentials, System.Security.Cryptography.RSA serviceAccountKey)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         SkiffLogging.Configure(builder.Logging, _options.LogLevel);
@@ -81,13 +84,34 @@ internal sealed partial class ServerHost : IDisposable
             store.Endpoint = _options.DatastoreEndpoint;
             store.EtcdPrefix = _options.EtcdPrefix;
         });
+        builder.Services.AddSkiffApiServer(api =>
+        {
+            api.ServiceCidr = _options.ServiceCidr;
+            api.SecurePort = _options.SecurePort;
+            api.AdvertiseAddress = AdvertiseAddress(_options);
+            api.ServiceAccountKey = serviceAccountKey;
+            api.ServiceAccountIssuer = $"https://kubernetes.default.svc.{_options.ClusterDomain}";
+        });
         builder.Services.AddHostedService<StoreReadinessService>();
         builder.Services.AddHostedService<ApiReadinessService>();
 
         WebApplication app = builder.Build();
         app.MapHealthEndpoints();
         app.MapJoinEndpoints();
+        app.MapSkiffApi();
         return app;
+    }
+
+    /// <summary>The address the <c>kubernetes</c> endpoints name: the bind address, or the machine's first address when it binds every one.</summary>
+    private static IPAddress AdvertiseAddress(ServerOptions options)
+    {
+        if (!options.BindAddress.Equals(IPAddress.Any) && !options.BindAddress.Equals(IPAddress.IPv6Any))
+        {
+            return options.BindAddress;
+        }
+
+        return ServingNames.MachineAddresses().FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? IPAddress.Loopback;
     }
 
     private static void ConfigureHttps(HttpsConnectionAdapterOptions https, ServerCredentials credentials)
