@@ -41,7 +41,6 @@ public static class SkiffJson
         options.Converters.Add(new KubernetesJson.KubernetesDateTimeOffsetConverter());
         options.Converters.Add(new IntOrStringJsonConverter());
         options.Converters.Add(new ResourceQuantityJsonConverter());
-        options.Converters.Add(new V1Status.V1StatusObjectViewConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

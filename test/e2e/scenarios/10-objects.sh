@@ -85,7 +85,7 @@ expect "patch merge" '^deployment.apps/demo patched$' -- kubectl patch deploymen
 expect "patch json" '^deployment.apps/demo patched$' -- kubectl patch deployment demo --type=json -p '[{"op":"replace","path":"/spec/minReadySeconds","value":7}]'
 expect "patch strategic" '^deployment.apps/demo patched$' -- kubectl patch deployment demo -p '{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"A","value":"1"}]}]}}}}'
 expect_eq "strategic patch merged by name" 'nginx:1.27 A' -- kubectl get deploy demo -o 'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].env[0].name}'
-expect_fail "json patch that does not apply" 'Error from server' -- kubectl patch deployment demo --type=json -p '[{"op":"replace","path":"/spec/nope/x","value":1}]'
+expect_fail "json patch that does not apply" 'invalid.*doc is missing path' -- kubectl patch deployment demo --type=json -p '[{"op":"replace","path":"/spec/nope/x","value":1}]'
 expect "rollout restart" 'restarted' -- kubectl rollout restart deployment/demo
 expect "set image" 'image updated' -- kubectl set image deployment/demo app=nginx:1.28
 

@@ -41,7 +41,7 @@ kubectl -n team-a get cm cfg -w --output-watch-events >watch.out 2>&1 &
 watch_pid=$!
 sleep 1
 kubectl -n team-a label cm cfg tier=one >/dev/null
-kubectl -n team-a label cm cfg tier=two >/dev/null
+kubectl -n team-a label cm cfg tier=two --overwrite >/dev/null
 sleep 1
 kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
