@@ -33,6 +33,7 @@ public static class ApiServerServiceCollectionExtensions
             (type, field) => PatchMetadata.For(type, field) is { } hint ? (hint.Strategy, hint.MergeKey) : null));
         services.TryAddSingleton(new ResourceStrategies(Strategies()));
         services.TryAddSingleton<ObjectRegistry>();
+        services.TryAddSingleton<Conversion.VersionConversion>();
         services.TryAddSingleton<ApiWatchCache>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiWatchCache>());
         services.TryAddSingleton<ServiceAccountTokens>();

@@ -15,14 +15,14 @@ internal sealed partial class ApiHandler
 {
     private async Task GetAsync(HttpContext context, RequestInfo request)
     {
-        JsonObject item = await _registry.GetAsync(request.Resource, request.Namespace, request.Name!, context.RequestAborted);
+        JsonObject item = await _registry.GetAsync(Storage(request), request.Namespace, request.Name!, context.RequestAborted);
         if (request.Subresource == "scale")
         {
             await Responses.WriteJsonAsync(context, Scale.From(request.Resource, item), 200);
             return;
         }
 
-        await Responses.WriteObjectAsync(context, request.Resource, item, 200, _printers, _timeProvider);
+        await Responses.WriteObjectAsync(context, request.Resource, Out(request, item), 200, _printers, _timeProvider);
     }
 
     private async Task ListAsync(HttpContext context, RequestInfo request)
@@ -76,7 +76,7 @@ internal sealed partial class ApiHandler
         string rv = revision.ToString(CultureInfo.InvariantCulture);
         if (Responses.WantsTable(context.Request))
         {
-            IEnumerable<JsonObject> items = page.Select(o => JsonNode.Parse(o.Json)!.AsObject());
+            IEnumerable<JsonObject> items = page.Select(o => Out(request, JsonNode.Parse(o.Json)!.AsObject()));
             JsonObject table = Responses.Table(request.Resource, items, rv, next, query["includeObject"], _printers, _timeProvider, includeColumns: true);
             await Responses.WriteJsonAsync(context, table, 200, Responses.TableMediaType);
             return;
@@ -99,7 +99,7 @@ internal sealed partial class ApiHandler
         writer.WriteStartArray("items");
         foreach (CachedObject item in page)
         {
-            writer.WriteRawValue(item.Json, skipInputValidation: true);
+            writer.WriteRawValue(_conversion.FromStorage(request.Resource, item.Json), skipInputValidation: true);
         }
 
         writer.WriteEndArray();

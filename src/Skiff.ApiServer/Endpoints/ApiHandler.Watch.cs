@@ -55,7 +55,7 @@ internal sealed partial class ApiHandler
         context.Response.ContentType = table ? Responses.TableMediaType : Responses.JsonMediaType;
         context.Response.Headers.CacheControl = "no-cache, private";
         await context.Response.StartAsync(context.RequestAborted);
-        var stream = new WatchStream(context, request.Resource, table, query["includeObject"], _printers, _timeProvider);
+        var stream = new WatchStream(context, request.Resource, table, query["includeObject"], _printers, _timeProvider, json => _conversion.FromStorage(request.Resource, json));
         if (watcher is null)
         {
             await stream.WriteErrorAsync(ApiErrors.Gone($"too old resource version: {resourceVersion} ({_cache.Revision})"));
@@ -127,7 +127,7 @@ internal sealed partial class ApiHandler
     }
 
     /// <summary>Writes watch events to the response, as JSON objects or one-row Tables.</summary>
-    private sealed class WatchStream(HttpContext context, ResourceInfo resource, bool table, string? includeObject, Tables.TablePrinters printers, TimeProvider time)
+    private sealed class WatchStream(HttpContext context, ResourceInfo resource, bool table, string? includeObject, Tables.TablePrinters printers, TimeProvider time, Func<byte[], byte[]> convert)
     {
         private bool _columnsSent;
 
@@ -146,7 +146,7 @@ internal sealed partial class ApiHandler
             };
             if (type is not null)
             {
-                await WriteEventAsync(type, change.Object.Json, cancellationToken);
+                await WriteEventAsync(type, convert(change.Object.Json), cancellationToken);
             }
         }
 

@@ -16,9 +16,9 @@ internal sealed partial class ApiHandler
     {
         WriteRequest write = WriteOptions(context);
         JsonObject body = BodyReader.ParseObject(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), BodyReader.MediaType(context.Request));
-        JsonObject created = await _registry.CreateAsync(request.Resource, request.Namespace, body, write, context.RequestAborted);
+        JsonObject created = await _registry.CreateAsync(Storage(request), request.Namespace, _conversion.ToStorage(request.Resource, body), write, context.RequestAborted);
         AddWarnings(context, write);
-        await Responses.WriteObjectAsync(context, request.Resource, created, 201, _printers, _timeProvider);
+        await Responses.WriteObjectAsync(context, request.Resource, Out(request, created), 201, _printers, _timeProvider);
     }
 
     private async Task UpdateAsync(HttpContext context, RequestInfo request)
@@ -31,9 +31,9 @@ internal sealed partial class ApiHandler
             return;
         }
 
-        (JsonObject updated, _) = await _registry.UpdateAsync(request.Resource, request.Namespace, request.Name!, request.Subresource, _ => body.DeepClone().AsObject(), write, createIfMissing: false, context.RequestAborted);
+        (JsonObject updated, _) = await _registry.UpdateAsync(Storage(request), request.Namespace, request.Name!, request.Subresource, _ => _conversion.ToStorage(request.Resource, body), write, createIfMissing: false, context.RequestAborted);
         AddWarnings(context, write);
-        await Responses.WriteObjectAsync(context, request.Resource, updated, 200, _printers, _timeProvider);
+        await Responses.WriteObjectAsync(context, request.Resource, Out(request, updated), 200, _printers, _timeProvider);
     }
 
     private async Task PatchAsync(HttpContext context, RequestInfo request)
@@ -64,22 +64,22 @@ internal sealed partial class ApiHandler
         }
 
         (JsonObject updated, bool created) = await _registry.UpdateAsync(
-            request.Resource,
+            Storage(request),
             request.Namespace,
             request.Name!,
             request.Subresource,
-            current => current is null ? ServerSideApply.Create(AsObject(patch), write.FieldManager) : apply(current),
+            current => _conversion.ToStorage(request.Resource, current is null ? ServerSideApply.Create(AsObject(patch), write.FieldManager) : apply(Out(request, current))),
             write,
             createIfMissing: isApply,
             context.RequestAborted);
         AddWarnings(context, write);
-        await Responses.WriteObjectAsync(context, request.Resource, updated, created ? 201 : 200, _printers, _timeProvider);
+        await Responses.WriteObjectAsync(context, request.Resource, Out(request, updated), created ? 201 : 200, _printers, _timeProvider);
     }
 
     private async Task UpdateScaleAsync(HttpContext context, RequestInfo request, WriteRequest write, Func<JsonObject, JsonObject> changeScale)
     {
         (JsonObject updated, _) = await _registry.UpdateAsync(
-            request.Resource,
+            Storage(request),
             request.Namespace,
             request.Name!,
             subresource: null,
@@ -98,7 +98,8 @@ internal sealed partial class ApiHandler
     {
         V1DeleteOptions? options = await ReadDeleteOptionsAsync(context);
         bool dryRun = IsDryRun(context) || (options?.DryRun?.Contains("All") ?? false);
-        (JsonObject item, bool removed) = await _registry.DeleteAsync(request.Resource, request.Namespace, request.Name!, options, dryRun, context.RequestAborted);
+        (JsonObject item, bool removed) = await _registry.DeleteAsync(Storage(request), request.Namespace, request.Name!, options, dryRun, context.RequestAborted);
+        item = Out(request, item);
         if (removed && request.Resource.Kind is not "Pod")
         {
             await Responses.WriteStatusAsync(context, Responses.Success(request.Resource, request.Name!, item["metadata"]?["uid"]?.GetValue<string>()));
@@ -120,8 +121,8 @@ internal sealed partial class ApiHandler
         {
             try
             {
-                (JsonObject gone, _) = await _registry.DeleteAsync(request.Resource, item.Namespace, item.Name, options, dryRun, context.RequestAborted);
-                deleted.Add(gone);
+                (JsonObject gone, _) = await _registry.DeleteAsync(Storage(request), item.Namespace, item.Name, options, dryRun, context.RequestAborted);
+                deleted.Add(Out(request, gone));
             }
             catch (StatusException ex) when (ex.Code == 404)
             {

@@ -27,6 +27,7 @@ internal sealed partial class ApiHandler
     private readonly TablePrinters _printers;
     private readonly OpenApi.OpenApiDocuments _openApi;
     private readonly ServiceAccountTokens _tokens;
+    private readonly Conversion.VersionConversion _conversion;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ApiHandler> _logger;
 
@@ -40,6 +41,7 @@ internal sealed partial class ApiHandler
         TablePrinters printers,
         OpenApi.OpenApiDocuments openApi,
         ServiceAccountTokens tokens,
+        Conversion.VersionConversion conversion,
         TimeProvider timeProvider,
         ILogger<ApiHandler> logger)
     {
@@ -52,6 +54,7 @@ internal sealed partial class ApiHandler
         _printers = printers;
         _openApi = openApi;
         _tokens = tokens;
+        _conversion = conversion;
         _timeProvider = timeProvider;
         _logger = logger;
     }
@@ -199,6 +202,12 @@ internal sealed partial class ApiHandler
         JsonObject document = core ? DiscoveryDocuments.ApiVersions($"{context.Request.Host.Host}:{context.Request.Host.Port}") : _discovery.GroupList();
         await Responses.WriteJsonAsync(context, document, 200);
     }
+
+    /// <summary>The resource as stored (versions of a resource share one storage version).</summary>
+    private ResourceInfo Storage(RequestInfo request) => _conversion.StorageFor(request.Resource);
+
+    /// <summary>A stored object in the version the request named.</summary>
+    private JsonObject Out(RequestInfo request, JsonObject item) => _conversion.FromStorage(request.Resource, item);
 
     private static StatusException NotServed(HttpContext context) =>
         new(404, "NotFound", "the server could not find the requested resource", new k8s.Models.V1StatusDetails { Causes = [new k8s.Models.V1StatusCause { Reason = "UnexpectedServerResponse", Message = $"404 page not found: {context.Request.Path}" }] });

@@ -80,7 +80,7 @@ internal static class Responses
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(printers);
         ArgumentNullException.ThrowIfNull(time);
-        ITablePrinter printer = printers.For(resource.Group, resource.Kind);
+        ITablePrinter printer = printers.For(resource.Group, resource.Version, resource.Kind);
         var rows = new List<TableRowInput>();
         foreach (JsonObject item in items)
         {

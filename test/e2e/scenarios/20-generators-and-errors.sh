@@ -24,6 +24,8 @@ expect "create priorityclass" '^priorityclass.scheduling.k8s.io/high created$' -
 expect "create poddisruptionbudget" '^poddisruptionbudget.policy/pdb created$' -- kubectl -n team-a create pdb pdb --selector=app=web --min-available=1
 expect "create ingress" '^ingress.networking.k8s.io/ing created$' -- kubectl -n team-a create ingress ing --rule='example.com/=svc:80'
 expect "autoscale" '^horizontalpodautoscaler.autoscaling/web autoscaled$' -- kubectl -n team-a autoscale deployment web --max=5 --cpu-percent=80
+expect_eq "v1 HPA is stored once and read as v2" '80' -- kubectl -n team-a get hpa web -o 'jsonpath={.spec.metrics[0].resource.target.averageUtilization}'
+expect "the same HPA read as autoscaling/v1" '"apiVersion":"autoscaling/v1".*"targetCPUUtilizationPercentage":80' -- kubectl get --raw /apis/autoscaling/v1/namespaces/team-a/horizontalpodautoscalers/web
 expect "get all in a namespace" 'deployment.apps/web' -- kubectl -n team-a get all
 
 expect_fail "create in a missing namespace" 'namespaces "nope" not found' -- kubectl -n nope create configmap x --from-literal=a=1

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Skiff.Machinery.Catalog;
+
+namespace Skiff.ApiServer.Conversion;
+
+/// <summary>
+/// Versions of one resource share storage, kept in the preferred version (autoscaling/v2 for HorizontalPodAutoscalers), as
+/// upstream stores one version. Requests in another version are converted on the way in and out.
+/// </summary>
+internal sealed class VersionConversion(ResourceCatalog catalog)
+{
+    /// <summary>The version objects of this resource are stored in (the group's first-listed version).</summary>
+    public ResourceInfo StorageFor(ResourceInfo resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return catalog.Resources.First(r => r.Group == resource.Group && r.Plural == resource.Plural);
+    }
+
+    public bool Converts(ResourceInfo resource) => !ReferenceEquals(StorageFor(resource), resource);
+
+    /// <summary>A request body in <paramref name="resource"/>'s version, as the storage version.</summary>
+    public JsonObject ToStorage(ResourceInfo resource, JsonObject item)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(item);
+        if (!Converts(resource))
+        {
+            return item;
+        }
+
+        ResourceInfo storage = StorageFor(resource);
+        JsonObject result = item.DeepClone().AsObject();
+        if (resource.Kind == "HorizontalPodAutoscaler")
+        {
+            HorizontalPodAutoscalers.V1ToV2(result);
+        }
+
+        if (result["apiVersion"] is not null)
+        {
+            result["apiVersion"] = storage.ApiVersion;
+        }
+
+        return result;
+    }
+
+    /// <summary>A stored object, in the version the request asked for.</summary>
+    public JsonObject FromStorage(ResourceInfo resource, JsonObject item)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(item);
+        if (!Converts(resource))
+        {
+            return item;
+        }
+
+        JsonObject result = item.DeepClone().AsObject();
+        if (resource.Kind == "HorizontalPodAutoscaler")
+        {
+            HorizontalPodAutoscalers.V2ToV1(result);
+        }
+
+        result["apiVersion"] = resource.ApiVersion;
+        return result;
+    }
+
+    public byte[] FromStorage(ResourceInfo resource, byte[] json) =>
+        Converts(resource) ? JsonSerializer.SerializeToUtf8Bytes(FromStorage(resource, JsonNode.Parse(json)!.AsObject())) : json;
+}
