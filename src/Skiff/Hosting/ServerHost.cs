@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Skiff.ApiServer;
+using Skiff.ApiServer.Authentication;
 using Skiff.Commands;
 using Skiff.Pki;
 using Skiff.Store;
@@ -92,6 +93,7 @@ internal sealed partial class ServerHost : IDisposable
             api.ServiceAccountKey = serviceAccountKey;
             api.ServiceAccountIssuer = $"https://kubernetes.default.svc.{_options.ClusterDomain}";
         });
+        builder.Services.AddSingleton<ITokenAuthenticator, JoinTokenAuthenticator>();
         builder.Services.AddHostedService<StoreReadinessService>();
         builder.Services.AddHostedService<ApiReadinessService>();
 

@@ -52,3 +52,18 @@ if [[ $(grep -c 'MODIFIED' watch.out) -ge 2 ]] && grep -q 'ADDED' watch.out; the
 expect "delete namespace marks it Terminating" 'namespace "team-a" deleted' -- kubectl delete namespace team-a --wait=false
 expect "namespace is Terminating" 'Terminating' -- kubectl get namespace team-a
 expect_fail "no create in a terminating namespace" 'being terminated' -- kubectl -n team-a create configmap late --from-literal=a=1
+
+# Authentication: anonymous, join token, service-account token.
+server=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}')
+as_token() { KUBECONFIG=/dev/null kubectl --server="$server" --certificate-authority="$SKIFF_DATA/tls/ca.crt" "$@"; }
+expect "anonymous requests get a 401 Status" '"code":401' -- curl -s --cacert "$SKIFF_DATA/tls/ca.crt" "$server/api/v1/pods"
+expect "anonymous requests may read /version" '"minor":"32"' -- curl -s --cacert "$SKIFF_DATA/tls/ca.crt" "$server/version"
+expect_fail "a bad bearer token gets 401" 'Unauthorized' -- as_token --token=not-a-valid-token get pods
+expect "the join token authenticates as a bootstrapper" 'system:bootstrappers' -- as_token --token="$(cat "$SKIFF_DATA/token")" auth whoami
+expect_fail "a bootstrapper may not list pods" 'Forbidden.*cannot list resource "pods"' -- as_token --token="$(cat "$SKIFF_DATA/token")" get pods
+kubectl create namespace sa-test >/dev/null
+kubectl -n sa-test create serviceaccount robot >/dev/null
+sa_token=$(kubectl -n sa-test create token robot)
+expect "create token gives a service-account JWT that authenticates" 'system:serviceaccount:sa-test:robot' -- as_token --token="$sa_token" auth whoami
+kubectl -n sa-test delete serviceaccount robot >/dev/null
+expect_fail "the token stops working once its service account is gone" 'Unauthorized|provide credentials' -- as_token --token="$sa_token" auth whoami
