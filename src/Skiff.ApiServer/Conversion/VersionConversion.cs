@@ -14,8 +14,14 @@ internal sealed class VersionConversion(ResourceCatalog catalog)
     public ResourceInfo StorageFor(ResourceInfo resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return catalog.Resources.First(r => r.Group == resource.Group && r.Plural == resource.Plural);
+        string group = IsEventsGroup(resource) ? string.Empty : resource.Group;
+        return catalog.Resources.First(r => r.Group == group && r.Plural == resource.Plural);
     }
+
+    /// <summary>A field selector path of <paramref name="resource"/> as the stored version names it.</summary>
+    public static string StorageField(ResourceInfo resource, string field) => IsEventsGroup(resource) ? Events.CoreField(field) : field;
+
+    private static bool IsEventsGroup(ResourceInfo resource) => resource.Group == "events.k8s.io" && resource.Plural == "events";
 
     public bool Converts(ResourceInfo resource) => !ReferenceEquals(StorageFor(resource), resource);
 
@@ -35,10 +41,19 @@ internal sealed class VersionConversion(ResourceCatalog catalog)
         {
             HorizontalPodAutoscalers.V1ToV2(result);
         }
+        else if (IsEventsGroup(resource))
+        {
+            Events.ToCore(result);
+        }
 
         if (result["apiVersion"] is not null)
         {
             result["apiVersion"] = storage.ApiVersion;
+        }
+
+        if (result["kind"] is not null)
+        {
+            result["kind"] = storage.Kind;
         }
 
         return result;
@@ -58,6 +73,10 @@ internal sealed class VersionConversion(ResourceCatalog catalog)
         if (resource.Kind == "HorizontalPodAutoscaler")
         {
             HorizontalPodAutoscalers.V2ToV1(result);
+        }
+        else if (IsEventsGroup(resource))
+        {
+            Events.FromCore(result);
         }
 
         result["apiVersion"] = resource.ApiVersion;

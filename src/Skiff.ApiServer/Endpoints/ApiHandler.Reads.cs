@@ -155,7 +155,7 @@ internal sealed partial class ApiHandler
             }
         }
 
-        return (labels, fields);
+        return (labels, fields.MapFields(field => Conversion.VersionConversion.StorageField(resource, field)));
     }
 
     private static long ParseRevision(string resourceVersion) =>

@@ -45,6 +45,13 @@ public sealed class FieldSelector
         return new FieldSelector(requirements);
     }
 
+    /// <summary>The same selector with every field path renamed (a version's names mapped to the stored version's).</summary>
+    public FieldSelector MapFields(Func<string, string> rename)
+    {
+        ArgumentNullException.ThrowIfNull(rename);
+        return IsEmpty ? this : new FieldSelector([.. Requirements.Select(r => r with { Field = rename(r.Field) })]);
+    }
+
     /// <summary>The value an equality term asks for, when the selector pins <paramref name="field"/> (used to narrow a watch).</summary>
     public string? ExactValue(string field) =>
         Requirements.FirstOrDefault(r => r.Equal && r.Field == field)?.Value;

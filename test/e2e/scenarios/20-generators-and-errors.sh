@@ -67,3 +67,9 @@ sa_token=$(kubectl -n sa-test create token robot)
 expect "create token gives a service-account JWT that authenticates" 'system:serviceaccount:sa-test:robot' -- as_token --token="$sa_token" auth whoami
 kubectl -n sa-test delete serviceaccount robot >/dev/null
 expect_fail "the token stops working once its service account is gone" 'Unauthorized|provide credentials' -- as_token --token="$sa_token" auth whoami
+
+# Events: core/v1 and events.k8s.io/v1 are one stored resource.
+kubectl create -f - >/dev/null <<<'{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"ev1","namespace":"default"},"eventTime":"2026-01-01T00:00:00.000000Z","reportingController":"e2e","reportingInstance":"e2e-1","action":"Testing","reason":"Checked","type":"Normal","note":"hello from events.k8s.io","regarding":{"kind":"Pod","name":"web","namespace":"default","apiVersion":"v1"}}'
+expect_eq "an events.k8s.io Event reads as core/v1" 'hello from events.k8s.io web' -- kubectl get events.v1. ev1 -o 'jsonpath={.message} {.involvedObject.name}'
+expect "events are listed by kubectl get events" 'Checked +pod/web +hello from events.k8s.io' -- kubectl get events
+expect "core field selectors find it" 'ev1' -- kubectl get events --field-selector involvedObject.name=web -o name
