@@ -26,7 +26,7 @@ internal sealed partial class ApiHandler
         IQueryCollection query = context.Request.Query;
         (LabelSelector labels, FieldSelector fields) = Selectors(request.Resource, query);
         string? resourceVersion = query["resourceVersion"];
-        bool bookmarks = query["allowWatchBookmarks"] == "true";
+        bool bookmarks = QueryFlag.IsTrue(query["allowWatchBookmarks"]);
         bool table = Responses.WantsTable(context.Request);
         TimeSpan timeout = WatchTimeout(query["timeoutSeconds"]);
         string prefix = StorageKeys.ListPrefix(request.Resource, request.Namespace);

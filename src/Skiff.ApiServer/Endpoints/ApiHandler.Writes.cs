@@ -47,7 +47,7 @@ internal sealed partial class ApiHandler
             "application/json-patch+json" => current => AsObject(JsonPatch.Apply(current, patch)),
             "application/merge-patch+json" => current => AsObject(MergePatch.Apply(current, patch)),
             "application/strategic-merge-patch+json" => current => StrategicMergePatch.Apply(current, patch, request.Subresource == "scale" ? typeof(V1Scale) : request.Resource.ClrType),
-            "application/apply-patch+yaml" => current => ServerSideApply.Apply(current, AsObject(patch), write.FieldManager, context.Request.Query["force"] == "true", request.Resource),
+            "application/apply-patch+yaml" => current => ServerSideApply.Apply(current, AsObject(patch), write.FieldManager, QueryFlag.IsTrue(context.Request.Query["force"]), request.Resource),
             _ => throw ApiErrors.UnsupportedMediaType(mediaType),
         };
 

@@ -132,7 +132,7 @@ internal sealed partial class ApiHandler
             return;
         }
 
-        bool watch = context.Request.Query["watch"] is { Count: > 0 } w && w[0] is "true" or "1";
+        bool watch = QueryFlag.IsTrue(context.Request.Query["watch"]);
         RequestInfo request = RequestInfo.Parse(_catalog, context.Request.Method, group, version, rest, watch) ?? throw NotServed(context);
         if (request.Resource.Namespaced && request.Name is not null && request.Namespace is null)
         {

@@ -1,0 +1,34 @@
+using k8s;
+using Skiff.TestKit.Server;
+
+namespace Skiff.Tests.Clients;
+
+/// <summary>One real <c>skiff server</c> per test class, and an official KubernetesClient built from its admin kubeconfig.</summary>
+public sealed class SkiffServerFixture : IAsyncLifetime, IDisposable
+{
+    private SkiffServerProcess? _server;
+    private Kubernetes? _client;
+
+    public SkiffServerProcess Server => _server ?? throw new InvalidOperationException("The server has not started.");
+
+    public Kubernetes Client => _client ?? throw new InvalidOperationException("The server has not started.");
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        _server = await SkiffServerProcess.StartAsync(skiffDll: null, timeout.Token);
+        KubernetesClientConfiguration config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.KubeconfigPath);
+        _client = new Kubernetes(config);
+    }
+
+    // xunit calls DisposeAsync and then Dispose on a fixture: the server stops in the first, the client is released in the second.
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _client?.Dispose();
+}
