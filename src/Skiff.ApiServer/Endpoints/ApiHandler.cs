@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Skiff.ApiServer.Authentication;
 using Skiff.ApiServer.Authorization;
+using Skiff.ApiServer.Instrumentation;
 using Skiff.ApiServer.Registry;
 using Skiff.ApiServer.Tables;
 using Skiff.ApiServer.WatchCache;
@@ -28,6 +29,7 @@ internal sealed partial class ApiHandler
     private readonly OpenApi.OpenApiDocuments _openApi;
     private readonly ServiceAccountTokens _tokens;
     private readonly TimeProvider _timeProvider;
+    private readonly ApiServerMetrics _metrics;
     private readonly ILogger<ApiHandler> _logger;
 
     public ApiHandler(
@@ -41,6 +43,7 @@ internal sealed partial class ApiHandler
         OpenApi.OpenApiDocuments openApi,
         ServiceAccountTokens tokens,
         TimeProvider timeProvider,
+        ApiServerMetrics metrics,
         ILogger<ApiHandler> logger)
     {
         _catalog = catalog;
@@ -53,12 +56,14 @@ internal sealed partial class ApiHandler
         _openApi = openApi;
         _tokens = tokens;
         _timeProvider = timeProvider;
+        _metrics = metrics;
         _logger = logger;
     }
 
-    public async Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => _metrics.InstrumentAsync(context, HandleResourceRequestAsync);
+
+    private async Task HandleResourceRequestAsync(HttpContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
         try
         {
             UserInfo user = await _authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
@@ -136,6 +141,8 @@ internal sealed partial class ApiHandler
             throw NotServed(context);
         }
 
+        // The metrics take verb and resource from here; the request is counted once the handler returns.
+        context.Items[typeof(RequestInfo)] = request;
         if (!InterimAuthorizer.Allows(user, request.Verb, request.Resource.Group, request.Resource.Plural))
         {
             throw ApiErrors.Forbidden(user.Name, request.Verb, request.Resource.Group, request.Resource.Plural, request.Namespace);
