@@ -1,10 +1,12 @@
 using k8s.Models;
+using Prometheus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Skiff.ApiServer.Authentication;
 using Skiff.ApiServer.Endpoints;
+using Skiff.ApiServer.Instrumentation;
 using Skiff.ApiServer.OpenApi;
 using Skiff.ApiServer.Patching;
 using Skiff.ApiServer.Registry;
@@ -12,12 +14,16 @@ using Skiff.ApiServer.Registry.Strategies;
 using Skiff.ApiServer.Tables;
 using Skiff.ApiServer.WatchCache;
 using Skiff.Machinery.Catalog;
+using Skiff.Store;
 
 namespace Skiff.ApiServer;
 
 /// <summary>Composition of the Kubernetes REST API: <c>AddSkiffApiServer</c> registers it, <c>MapSkiffApi</c> routes it.</summary>
 public static class ApiServerServiceCollectionExtensions
 {
+    // The store as AddSkiffStore registered it, before the API server wraps it to time its calls.
+    private const string UninstrumentedStoreKey = "Skiff.ApiServer:uninstrumented-store";
+
     /// <summary>Registers the API server on top of an <see cref="Skiff.Store.IRevisionedStore"/> (see AddSkiffStore).</summary>
     public static IServiceCollection AddSkiffApiServer(this IServiceCollection services, Action<ApiServerOptions> configure)
     {
@@ -25,6 +31,16 @@ public static class ApiServerServiceCollectionExtensions
         services.AddOptions<ApiServerOptions>().Configure(configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(ResourceCatalog.BuiltIn);
+        // One registry instance per host (no prometheus-net static default registry); the process metrics live there too.
+        services.TryAddSingleton(_ =>
+        {
+            CollectorRegistry registry = Prometheus.Metrics.NewCustomRegistry();
+            DotNetStats.Register(registry);
+            return registry;
+        });
+        services.TryAddSingleton<ApiServerMetrics>();
+        services.TryAddSingleton<MetricsEndpoint>();
+        InstrumentStore(services);
         services.TryAddSingleton<DiscoveryDocuments>();
         services.TryAddSingleton<TablePrinters>();
         services.TryAddSingleton(sp => new OpenApiDocuments(
@@ -44,7 +60,7 @@ public static class ApiServerServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Routes <c>/api</c>, <c>/apis</c> and <c>/openapi</c> to the API server.</summary>
+    /// <summary>Routes <c>/api</c>, <c>/apis</c>, <c>/openapi</c> and <c>/metrics</c> to the API server.</summary>
     public static IEndpointRouteBuilder MapSkiffApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -55,12 +71,44 @@ public static class ApiServerServiceCollectionExtensions
         }
 
         endpoints.Map("/openapi/{**rest}", handler.HandleOpenApiAsync);
+        endpoints.MapGet(MetricsEndpoint.Path, endpoints.ServiceProvider.GetRequiredService<MetricsEndpoint>().HandleAsync);
         return endpoints;
     }
 
     /// <summary>Blocks until the watch cache holds the store's content (the API's readiness).</summary>
     public static Task WaitForApiReadyAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
         services.GetRequiredService<ApiWatchCache>().Ready.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Replaces the store registration with a wrapper that times each call (<c>etcd_request_duration_seconds</c>) and changes
+    /// nothing else. The original registration moves under a key, so the container still creates and disposes that store.
+    /// </summary>
+    private static void InstrumentStore(IServiceCollection services)
+    {
+        if (services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, UninstrumentedStoreKey)))
+        {
+            return;
+        }
+
+        ServiceDescriptor store = services.LastOrDefault(d => d.ServiceType == typeof(IRevisionedStore) && !d.IsKeyedService)
+            ?? throw new InvalidOperationException("AddSkiffStore must be called before AddSkiffApiServer: the API server writes through that store.");
+        services.Remove(store);
+        ServiceDescriptor moved = store switch
+        {
+            { ImplementationInstance: IRevisionedStore instance } => new ServiceDescriptor(typeof(IRevisionedStore), UninstrumentedStoreKey, instance),
+            { ImplementationFactory: { } factory } => new ServiceDescriptor(typeof(IRevisionedStore), UninstrumentedStoreKey, (sp, _) => factory(sp), store.Lifetime),
+            // A non-keyed descriptor with neither an instance nor a factory always has an implementation type.
+            _ => new ServiceDescriptor(typeof(IRevisionedStore), UninstrumentedStoreKey, store.ImplementationType!, store.Lifetime),
+        };
+        services.Add(moved);
+        services.Add(new ServiceDescriptor(
+            typeof(IRevisionedStore),
+            sp => new InstrumentedStore(
+                sp.GetRequiredKeyedService<IRevisionedStore>(UninstrumentedStoreKey),
+                sp.GetRequiredService<ApiServerMetrics>(),
+                sp.GetRequiredService<ResourceCatalog>()),
+            store.Lifetime));
+    }
 
     private static IEnumerable<KeyValuePair<string, ResourceStrategy>> Strategies()
     {

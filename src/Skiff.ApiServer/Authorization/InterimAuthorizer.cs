@@ -28,4 +28,12 @@ internal static class InterimAuthorizer
         // Self-reviews are always allowed upstream too (system:basic-user).
         return verb == "create" && resource is "selfsubjectreviews" or "selfsubjectaccessreviews" or "selfsubjectrulesreviews";
     }
+
+    /// <summary>Non-resource paths (<c>/metrics</c>): the same users, plus <c>system:monitoring</c> as upstream's default RBAC allows.</summary>
+    public static bool AllowsPath(UserInfo user, string path)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.IsMaster || s_components.Contains(user.Name) || user.Groups.Contains("system:nodes")
+            || (path == "/metrics" && user.Groups.Contains("system:monitoring"));
+    }
 }

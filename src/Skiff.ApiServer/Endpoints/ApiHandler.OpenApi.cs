@@ -9,9 +9,10 @@ internal sealed partial class ApiHandler
     /// <c>/openapi/v3</c> (the index of group-version documents) and <c>/openapi/v3/&lt;gv&gt;</c>. There is no v2: kubectl only falls
     /// back to it when v3 is missing.
     /// </summary>
-    public async Task HandleOpenApiAsync(HttpContext context)
+    public Task HandleOpenApiAsync(HttpContext context) => _metrics.InstrumentAsync(context, ServeOpenApiAsync);
+
+    private async Task ServeOpenApiAsync(HttpContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
         try
         {
             _ = await _authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();

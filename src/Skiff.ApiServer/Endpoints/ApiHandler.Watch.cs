@@ -63,6 +63,7 @@ internal sealed partial class ApiHandler
         }
 
         using (watcher)
+        using (_metrics.TrackLongRunning(request.Verb, request.Resource))
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             deadline.CancelAfter(timeout);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Skiff.ApiServer.Authentication;
 using Skiff.ApiServer.Authorization;
+using Skiff.ApiServer.Instrumentation;
 using Skiff.ApiServer.Registry;
 using Skiff.ApiServer.Tables;
 using Skiff.ApiServer.WatchCache;
@@ -29,6 +30,7 @@ internal sealed partial class ApiHandler
     private readonly ServiceAccountTokens _tokens;
     private readonly Conversion.VersionConversion _conversion;
     private readonly TimeProvider _timeProvider;
+    private readonly ApiServerMetrics _metrics;
     private readonly ILogger<ApiHandler> _logger;
 
     public ApiHandler(
@@ -43,6 +45,7 @@ internal sealed partial class ApiHandler
         ServiceAccountTokens tokens,
         Conversion.VersionConversion conversion,
         TimeProvider timeProvider,
+        ApiServerMetrics metrics,
         ILogger<ApiHandler> logger)
     {
         _catalog = catalog;
@@ -56,12 +59,14 @@ internal sealed partial class ApiHandler
         _tokens = tokens;
         _conversion = conversion;
         _timeProvider = timeProvider;
+        _metrics = metrics;
         _logger = logger;
     }
 
-    public async Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => _metrics.InstrumentAsync(context, HandleResourceRequestAsync);
+
+    private async Task HandleResourceRequestAsync(HttpContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
         try
         {
             UserInfo user = await _authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
@@ -139,6 +144,8 @@ internal sealed partial class ApiHandler
             throw NotServed(context);
         }
 
+        // The metrics take verb and resource from here; the request is counted once the handler returns.
+        context.Items[typeof(RequestInfo)] = request;
         if (!InterimAuthorizer.Allows(user, request.Verb, request.Resource.Group, request.Resource.Plural))
         {
             throw ApiErrors.Forbidden(user.Name, request.Verb, request.Resource.Group, request.Resource.Plural, request.Namespace);

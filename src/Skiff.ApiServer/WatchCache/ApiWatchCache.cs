@@ -52,6 +52,15 @@ internal sealed partial class ApiWatchCache : BackgroundService
 
     public ResourceBucket Bucket(ResourceInfo resource) => _buckets[StorageKeys.ResourcePrefix(resource)];
 
+    /// <summary>Per stored resource, how many objects the cache holds and how many watchers are attached.</summary>
+    public IEnumerable<WatchCacheStatistics> Statistics()
+    {
+        foreach ((string prefix, ResourceBucket bucket) in _buckets)
+        {
+            yield return new WatchCacheStatistics(_resources[prefix], bucket.Count, bucket.WatcherCount);
+        }
+    }
+
     /// <summary>Waits until the cache reflects at least <paramref name="revision"/> (what a consistent read needs).</summary>
     public async Task WaitForRevisionAsync(long revision, CancellationToken cancellationToken)
     {

@@ -105,6 +105,17 @@ internal sealed class ResourceBucket
         }
     }
 
+    public int WatcherCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
     /// <summary>
     /// Attaches a watcher that receives every change after <paramref name="afterRevision"/>; the retained history is replayed
     /// first. Returns false when that history is no longer kept (410 Gone).

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http;
+using Prometheus;
+using Skiff.ApiServer.Authentication;
+using Skiff.ApiServer.Authorization;
+using Skiff.ApiServer.Endpoints;
+using Skiff.ApiServer.WatchCache;
+using Skiff.Machinery.Errors;
+
+namespace Skiff.ApiServer.Instrumentation;
+
+/// <summary>
+/// <c>/metrics</c> in the Prometheus text format. Like kube-apiserver it requires an authenticated caller (a client certificate
+/// from the cluster CA, or a token) that may read the path; the watch-cache gauges are refreshed at each scrape.
+/// </summary>
+internal sealed class MetricsEndpoint(
+    CollectorRegistry registry,
+    ApiServerMetrics metrics,
+    ApiWatchCache cache,
+    RequestAuthenticator authenticator)
+{
+    public const string Path = "/metrics";
+
+    public Task HandleAsync(HttpContext context) => metrics.InstrumentAsync(context, ServeAsync);
+
+    private async Task ServeAsync(HttpContext context)
+    {
+        try
+        {
+            UserInfo user = await authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
+            if (!InterimAuthorizer.AllowsPath(user, Path))
+            {
+                throw new StatusException(403, "Forbidden", $"forbidden: User \"{user.Name}\" cannot get path \"{Path}\"");
+            }
+
+            foreach (WatchCacheStatistics statistics in cache.Statistics())
+            {
+                metrics.SetStorageObjects(statistics.Resource, statistics.Objects);
+                metrics.SetRegisteredWatchers(statistics.Resource, statistics.Watchers);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+        }
+        catch (StatusException ex) when (!context.Response.HasStarted)
+        {
+            await Responses.WriteErrorAsync(context, ex);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The scraper went away.
+        }
+    }
+}
