@@ -110,7 +110,18 @@ internal sealed class ApiServerMetrics
         string subresource = string.Empty;
         if (context.Items.TryGetValue(typeof(RequestInfo), out object? parsed) && parsed is RequestInfo request)
         {
-            verb = request.Verb;
+            // Upstream's label values: LIST and WATCH by name, other requests by their HTTP method.
+            verb = request.Verb switch
+            {
+                "get" => "GET",
+                "list" => "LIST",
+                "watch" => "WATCH",
+                "create" => "POST",
+                "update" => "PUT",
+                "patch" => "PATCH",
+                "delete" or "deletecollection" => "DELETE",
+                _ => "OTHER",
+            };
             group = request.Resource.Group;
             version = request.Resource.Version;
             resource = request.Resource.Plural;
@@ -126,17 +137,7 @@ internal sealed class ApiServerMetrics
         _requestDuration.WithLabels(verb, group, version, resource, subresource).Observe(_timeProvider.GetElapsedTime(started).TotalSeconds);
     }
 
-    private static string NonResourceVerb(string method) => method switch
-    {
-        "GET" => "get",
-        "HEAD" => "head",
-        "POST" => "post",
-        "PUT" => "put",
-        "PATCH" => "patch",
-        "DELETE" => "delete",
-        "OPTIONS" => "options",
-        _ => "unknown",
-    };
+    private static string NonResourceVerb(string method) => method is "GET" or "HEAD" or "POST" or "PUT" or "PATCH" or "DELETE" or "OPTIONS" ? method : "OTHER";
 
     // kube-apiserver's buckets for apiserver_request_duration_seconds and etcd_request_duration_seconds.
     private static double[] LatencyBuckets() =>

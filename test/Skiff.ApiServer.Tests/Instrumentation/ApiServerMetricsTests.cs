@@ -35,8 +35,8 @@ public sealed class ApiServerMetricsTests : IAsyncLifetime, IAsyncDisposable
         });
 
         string text = await ScrapeAsync();
-        Assert.Contains("apiserver_request_total{verb=\"get\",group=\"apps\",version=\"v1\",resource=\"deployments\",subresource=\"scale\",code=\"404\"} 1", text, StringComparison.Ordinal);
-        Assert.Contains("apiserver_request_duration_seconds_bucket{verb=\"get\",group=\"apps\",version=\"v1\",resource=\"deployments\",subresource=\"scale\",le=\"0.005\"}", text, StringComparison.Ordinal);
+        Assert.Contains("apiserver_request_total{verb=\"GET\",group=\"apps\",version=\"v1\",resource=\"deployments\",subresource=\"scale\",code=\"404\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("apiserver_request_duration_seconds_bucket{verb=\"GET\",group=\"apps\",version=\"v1\",resource=\"deployments\",subresource=\"scale\",le=\"0.005\"}", text, StringComparison.Ordinal);
         // Names and namespaces never become label values.
         Assert.DoesNotContain("\"demo\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("\"app\"", text, StringComparison.Ordinal);
@@ -51,7 +51,7 @@ public sealed class ApiServerMetricsTests : IAsyncLifetime, IAsyncDisposable
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => metrics.InstrumentAsync(context, _ => throw new InvalidOperationException("boom")));
 
-        Assert.Contains("apiserver_request_total{verb=\"delete\",group=\"\",version=\"\",resource=\"\",subresource=\"\",code=\"500\"} 1", await ScrapeAsync(), StringComparison.Ordinal);
+        Assert.Contains("apiserver_request_total{verb=\"DELETE\",group=\"\",version=\"\",resource=\"\",subresource=\"\",code=\"500\"} 1", await ScrapeAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class ApiServerMetricsTests : IAsyncLifetime, IAsyncDisposable
         Assert.Contains("apiserver_registered_watchers{group=\"\",version=\"v1\",kind=\"Pod\"} 0", body, StringComparison.Ordinal);
         Assert.Contains("process_cpu_seconds_total", body, StringComparison.Ordinal);
         // The scrape itself is counted once it finishes, so it shows in the next one.
-        Assert.Contains("apiserver_request_total{verb=\"get\",group=\"\",version=\"\",resource=\"\",subresource=\"\",code=\"200\"} 1", await ScrapeAsync(), StringComparison.Ordinal);
+        Assert.Contains("apiserver_request_total{verb=\"GET\",group=\"\",version=\"\",resource=\"\",subresource=\"\",code=\"200\"} 1", await ScrapeAsync(), StringComparison.Ordinal);
     }
 
     private async Task<string> ScrapeAsync()

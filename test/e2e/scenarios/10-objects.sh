@@ -54,7 +54,7 @@ expect "get pod -o yaml port protocol default" 'protocol: TCP' -- kubectl get po
 expect "get pod -o yaml restartPolicy default" 'restartPolicy: Always' -- kubectl get pod web -o yaml
 expect "get pod -o json" '"uid": "[0-9a-f-]{36}"' -- kubectl get pod web -o json
 expect_eq "get pod -o jsonpath" 'nginx:1.27' -- kubectl get pod web -o 'jsonpath={.spec.containers[0].image}'
-expect "metrics count requests" 'apiserver_request_total\{.*verb="get"' -- kubectl get --raw /metrics
+expect "metrics count requests" 'apiserver_request_total\{.*verb="GET"' -- kubectl get --raw /metrics
 expect "get pod -o custom-columns" '^web +nginx:1\.27$' -- kubectl get pod web -o custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image --no-headers
 expect "get pods -A shows namespace" '^default +web ' -- kubectl get pods -A --no-headers
 expect "get pods --show-labels" 'app=web' -- kubectl get pods --show-labels
