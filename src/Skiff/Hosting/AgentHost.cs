@@ -29,8 +29,10 @@ internal sealed class AgentHost
         builder.Services.AddHostedService(services => services.GetRequiredService<AgentJoinService>());
 
         using IHost host = builder.Build();
+        // RunAsync disposes the host's services, so keep the join service to read its outcome afterwards.
+        AgentJoinService join = host.Services.GetRequiredService<AgentJoinService>();
         await host.RunAsync(cancellationToken);
-        string? failure = host.Services.GetRequiredService<AgentJoinService>().Failure;
+        string? failure = join.Failure;
         if (failure is not null)
         {
             await _error.WriteLineAsync($"skiff: {failure}");

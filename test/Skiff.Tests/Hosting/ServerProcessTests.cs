@@ -1,0 +1,46 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Skiff.Pki;
+using Skiff.TestKit.Processes;
+
+namespace Skiff.Tests.Hosting;
+
+public sealed class ServerProcessTests
+{
+    [Fact]
+    public async Task Server_StartedStoppedAndRestarted_ServesKubectlExitsZeroAndKeepsCa()
+    {
+        using var data = new TempDirectory();
+        int port = FreePorts.Loopback();
+        string caThumbprint;
+
+        await using (SkiffProcess server = SkiffServerHarness.StartServer(data.Path, port))
+        {
+            await SkiffServerHarness.WaitReadyAsync(server, data.Path, port);
+            (int kubectlCode, string kubectlOutput) = await SkiffServerHarness.RunKubectlAsync(
+                "--kubeconfig", Path.Combine(data.Path, "admin.kubeconfig"), "version", "-o", "json");
+            Assert.True(kubectlCode == 0, kubectlOutput);
+            using (JsonDocument version = JsonDocument.Parse(kubectlOutput))
+            {
+                Assert.Equal("32", version.RootElement.GetProperty("serverVersion").GetProperty("minor").GetString());
+            }
+
+            (HttpStatusCode status, string body) = await SkiffServerHarness.GetAsync(data.Path, port, "/readyz?verbose");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Contains("[+]store ok", body, StringComparison.Ordinal);
+
+            using X509Certificate2 ca = PemFiles.ReadCertificate(new DataDirectory(data.Path).CaCertificate);
+            caThumbprint = ca.Thumbprint;
+            Assert.Equal(0, await server.StopAsync(SkiffServerHarness.StopTimeout));
+        }
+
+        await using (SkiffProcess again = SkiffServerHarness.StartServer(data.Path, port))
+        {
+            await SkiffServerHarness.WaitReadyAsync(again, data.Path, port);
+            using X509Certificate2 ca = PemFiles.ReadCertificate(new DataDirectory(data.Path).CaCertificate);
+            Assert.Equal(caThumbprint, ca.Thumbprint);
+            Assert.Equal(0, await again.StopAsync(SkiffServerHarness.StopTimeout));
+        }
+    }
+}
