@@ -21,7 +21,7 @@ internal sealed class ApiReport(ApiBenchSettings settings, string binary, ApiBac
         ApiBackendFigures? etcd = etcdFigures;
         ApiBackendFigures[] backends = etcd is null ? [sqlite] : [sqlite, etcd];
         output.WriteLine($"Skiff API server benchmark: {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}");
-        output.WriteLine($"server: {binary} (server GC), loopback HTTPS with the admin client certificate; run took {runTime.TotalSeconds:0} s");
+        output.WriteLine($"server: {binary}, loopback HTTPS with the admin client certificate; run took {runTime.TotalSeconds:0} s");
         output.WriteLine("clients: raw HttpClient (kubeconfig read by KubernetesClient, namespaces created with it); HTTP/1.1 keep-alive, one connection");
         output.WriteLine("         per request in flight, except watches: HTTP/2, up to 100 streams per TLS connection (Kestrel's limit)");
         output.WriteLine(etcd is null ? $"etcd: not measured ({etcdProblem})" : "etcd: 3.4 single member on loopback, started by the harness");
