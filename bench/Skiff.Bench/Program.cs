@@ -9,6 +9,7 @@ internal static class Program
         new Dictionary<string, Func<TextWriter, TextWriter, TimeProvider, CancellationToken, Task>>(StringComparer.Ordinal)
         {
             ["store"] = Store.StoreBenchmark.RunAsync,
+            ["api"] = Api.ApiBenchmark.RunAsync,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static async Task<int> Main(string[] args)

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using Skiff.TestKit.Processes;
 
 namespace Skiff.TestKit.Etcd;
 
@@ -9,10 +7,9 @@ namespace Skiff.TestKit.Etcd;
 /// A throw-away single-member etcd on loopback ports, with its data in a fresh temp directory, for tests and benchmarks
 /// that need the real thing rather than a fake.
 /// </summary>
-public sealed partial class EtcdProcess : IAsyncDisposable
+public sealed class EtcdProcess : IAsyncDisposable
 {
     private const string EtcdPath = "/usr/bin/etcd";
-    private const int Sigterm = 15;
     private const int LogLinesKept = 200;
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(10);
@@ -107,7 +104,7 @@ public sealed partial class EtcdProcess : IAsyncDisposable
             return;
         }
 
-        if (SendSignal(_process.Id, Sigterm) != 0)
+        if (!PosixSignal.Terminate(_process.Id))
         {
             _process.Kill(entireProcessTree: true);
         }
@@ -136,7 +133,7 @@ public sealed partial class EtcdProcess : IAsyncDisposable
     private static EtcdProcess Launch()
     {
         DirectoryInfo directory = Directory.CreateTempSubdirectory("skiff-etcd-");
-        return new EtcdProcess(directory, $"http://127.0.0.1:{FreeLoopbackPort()}", $"http://127.0.0.1:{FreeLoopbackPort()}");
+        return new EtcdProcess(directory, $"http://127.0.0.1:{LoopbackPort.Free()}", $"http://127.0.0.1:{LoopbackPort.Free()}");
     }
 
     private Process StartProcess()
@@ -219,14 +216,4 @@ public sealed partial class EtcdProcess : IAsyncDisposable
             }
         }
     }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SendSignal(int pid, int signal);
 }
