@@ -27,34 +27,40 @@ internal static class SelectableFields
         ["certificates.k8s.io/certificatesigningrequests"] = ["spec.signerName"],
     }.ToFrozenDictionary();
 
+    // One shared array of paths per resource: every cached object's field map points at it.
+    private static readonly FrozenDictionary<string, string[]> s_paths = s_extra.ToFrozenDictionary(e => e.Key, e => (string[])[.. s_common, .. e.Value]);
+
     /// <summary>The field paths a selector may name for this resource.</summary>
     public static IReadOnlyList<string> For(ResourceInfo resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return s_extra.TryGetValue($"{resource.Group}/{resource.Plural}", out string[]? extra) ? [.. s_common, .. extra] : s_common;
+        return s_paths.GetValueOrDefault($"{resource.Group}/{resource.Plural}") ?? s_common;
     }
 
     /// <summary>Reads every selectable field's value (empty string when absent; booleans as "true"/"false").</summary>
-    public static IReadOnlyDictionary<string, string> Extract(ResourceInfo resource, JsonObject item)
+    public static IReadOnlyDictionary<string, string> Extract(ResourceInfo resource, JsonObject item, WatchCache.StringPool? pool = null)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string path in For(resource))
+        string[] paths = s_paths.GetValueOrDefault($"{resource.Group}/{resource.Plural}") ?? s_common;
+        string[] values = new string[paths.Length];
+        for (int i = 0; i < paths.Length; i++)
         {
+            string path = paths[i];
             JsonNode? node = item;
             foreach (string segment in path.Split('.'))
             {
                 node = node is JsonObject obj ? obj[segment] : null;
             }
 
-            values[path] = node switch
+            string text = node switch
             {
                 null => string.Empty,
                 JsonValue value when value.TryGetValue(out bool flag) => flag ? "true" : "false",
                 JsonValue value => value.ToString(),
                 _ => node.ToJsonString(),
             };
+            values[i] = pool is null ? text : pool.Share(text);
         }
 
-        return values;
+        return new WatchCache.CompactMap(paths, values);
     }
 }

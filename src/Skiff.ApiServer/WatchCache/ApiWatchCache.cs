@@ -24,6 +24,7 @@ internal sealed partial class ApiWatchCache : BackgroundService
     private readonly Dictionary<string, ResourceBucket> _buckets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ResourceInfo> _resources = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StringPool _pool = new();
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _revision;
@@ -87,30 +88,41 @@ internal sealed partial class ApiWatchCache : BackgroundService
         await WaitForRevisionAsync(await _store.GetCurrentRevisionAsync(cancellationToken), cancellationToken);
 
     /// <summary>Builds the cached form of a stored object (its JSON with the resourceVersion set).</summary>
-    public static CachedObject ToCached(ResourceInfo resource, string key, ReadOnlySpan<byte> stored, long revision)
+    public static CachedObject ToCached(ResourceInfo resource, string key, ReadOnlySpan<byte> stored, long revision, StringPool? pool = null)
     {
         JsonObject item = JsonNode.Parse(stored)?.AsObject() ?? throw new JsonException($"stored value of {key} is not an object");
         JsonObject metadata = item["metadata"] as JsonObject ?? [];
         item["metadata"] ??= metadata;
         metadata["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (metadata["labels"] is JsonObject labelObject)
+        CompactMap labels = CompactMap.Empty;
+        if (metadata["labels"] is JsonObject { Count: > 0 } labelObject)
         {
+            string[] keys = new string[labelObject.Count];
+            string[] values = new string[labelObject.Count];
+            int i = 0;
             foreach (KeyValuePair<string, JsonNode?> label in labelObject)
             {
-                labels[label.Key] = label.Value?.GetValue<string>() ?? string.Empty;
+                keys[i] = Share(pool, label.Key);
+                values[i++] = Share(pool, label.Value?.GetValue<string>() ?? string.Empty);
             }
+
+            labels = new CompactMap(keys, values);
         }
 
+        string? ns = metadata["namespace"]?.GetValue<string>();
         return new CachedObject(
             key,
-            metadata["namespace"]?.GetValue<string>(),
+            ns is null ? null : Share(pool, ns),
             metadata["name"]?.GetValue<string>() ?? string.Empty,
             revision,
             JsonSerializer.SerializeToUtf8Bytes(item),
             labels,
-            SelectableFields.Extract(resource, item));
+            SelectableFields.Extract(resource, item, pool));
     }
+
+    private static string Share(StringPool? pool, string value) => pool is null ? value : pool.Share(value);
+
+    private CachedObject Cache(ResourceInfo resource, string key, ReadOnlySpan<byte> stored, long revision) => ToCached(resource, key, stored, revision, _pool);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -158,7 +170,7 @@ internal sealed partial class ApiWatchCache : BackgroundService
             {
                 if (StorageKeys.PrefixOf(item.Key) is { } prefix && _resources.TryGetValue(prefix, out ResourceInfo? resource))
                 {
-                    loaded[prefix].Add(ToCached(resource, item.Key, item.Value.Span, item.ModRevision));
+                    loaded[prefix].Add(Cache(resource, item.Key, item.Value.Span, item.ModRevision));
                 }
             }
 
@@ -189,10 +201,10 @@ internal sealed partial class ApiWatchCache : BackgroundService
         {
             try
             {
-                CachedObject? previous = change.Previous is { } p ? ToCached(resource, key, p.Value.Span, p.ModRevision) : null;
+                CachedObject? previous = change.Previous is { } p ? Cache(resource, key, p.Value.Span, p.ModRevision) : null;
                 CachedObject current = change.Type == WatchEventType.Deleted
                     ? previous! with { Revision = change.Revision, Json = WithResourceVersion(previous!.Json, change.Revision) }
-                    : ToCached(resource, key, change.Current.Value.Span, change.Revision);
+                    : Cache(resource, key, change.Current.Value.Span, change.Revision);
                 _buckets[prefix].Apply(new CacheEvent(change.Type, current, previous));
             }
             catch (JsonException ex)
