@@ -2,7 +2,7 @@
 # Installs the Debian packages Skiff and its tests use, idempotently. Sourced by up.sh and test.sh.
 set -euo pipefail
 
-SKIFF_PACKAGES=(etcd-server etcd-client sqlite3 ca-certificates curl iproute2 iptables procps python3 python3-kubernetes)
+SKIFF_PACKAGES=(etcd-server etcd-client sqlite3 ca-certificates openssl curl iproute2 iptables procps python3 python3-kubernetes)
 
 skiff_install_packages() {
   local missing=()

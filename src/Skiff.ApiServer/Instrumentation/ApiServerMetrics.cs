@@ -19,6 +19,8 @@ internal sealed class ApiServerMetrics
     private readonly Gauge _longRunning;
     private readonly Gauge _registeredWatchers;
     private readonly Gauge _storageObjects;
+    private readonly Gauge _watchCacheJsonBytes;
+    private readonly Gauge _watchCacheBytes;
     private readonly Histogram _storeDuration;
 
     public ApiServerMetrics(CollectorRegistry registry, TimeProvider timeProvider)
@@ -46,6 +48,14 @@ internal sealed class ApiServerMetrics
         _storageObjects = factory.CreateGauge(
             "apiserver_storage_objects",
             "Number of stored objects at the time of last check split by kind.",
+            ["resource"]);
+        _watchCacheJsonBytes = factory.CreateGauge(
+            "skiff_watch_cache_json_bytes",
+            "Bytes of object JSON the API server's watch cache holds, by resource.",
+            ["resource"]);
+        _watchCacheBytes = factory.CreateGauge(
+            "skiff_watch_cache_bytes",
+            "Estimated memory of the watch cache's entries (the JSON plus the per-object index, labels and selectable fields), by resource.",
             ["resource"]);
         _storeDuration = factory.CreateHistogram(
             "etcd_request_duration_seconds",
@@ -93,6 +103,13 @@ internal sealed class ApiServerMetrics
     {
         ArgumentNullException.ThrowIfNull(resource);
         _registeredWatchers.WithLabels(resource.Group, resource.Version, resource.Kind).Set(watchers);
+    }
+
+    public void SetWatchCacheSize(ResourceInfo resource, long jsonBytes, long approximateBytes)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        _watchCacheJsonBytes.WithLabels(resource.QualifiedName).Set(jsonBytes);
+        _watchCacheBytes.WithLabels(resource.QualifiedName).Set(approximateBytes);
     }
 
     public void SetStorageObjects(ResourceInfo resource, int objects)

@@ -36,6 +36,7 @@ internal sealed class MetricsEndpoint(
             {
                 metrics.SetStorageObjects(statistics.Resource, statistics.Objects);
                 metrics.SetRegisteredWatchers(statistics.Resource, statistics.Watchers);
+                metrics.SetWatchCacheSize(statistics.Resource, statistics.JsonBytes, statistics.ApproximateBytes);
             }
 
             context.Response.StatusCode = StatusCodes.Status200OK;

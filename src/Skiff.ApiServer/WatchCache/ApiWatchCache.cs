@@ -58,7 +58,8 @@ internal sealed partial class ApiWatchCache : BackgroundService
     {
         foreach ((string prefix, ResourceBucket bucket) in _buckets)
         {
-            yield return new WatchCacheStatistics(_resources[prefix], bucket.Count, bucket.WatcherCount);
+            (long json, long approximate) = bucket.Size;
+            yield return new WatchCacheStatistics(_resources[prefix], bucket.Count, bucket.WatcherCount, json, approximate);
         }
     }
 
@@ -113,7 +114,6 @@ internal sealed partial class ApiWatchCache : BackgroundService
         return new CachedObject(
             key,
             ns is null ? null : Share(pool, ns),
-            metadata["name"]?.GetValue<string>() ?? string.Empty,
             revision,
             JsonSerializer.SerializeToUtf8Bytes(item),
             labels,

@@ -16,6 +16,8 @@ internal sealed class ResourceBucket
     private readonly Queue<CacheEvent> _history = new();
     private readonly List<CacheWatcher> _watchers = [];
     private long _oldestRetained;
+    private long _jsonBytes;
+    private long _approximateBytes;
 
     /// <summary>Replaces the content after a (re)list at <paramref name="revision"/>, closing every watcher.</summary>
     public void Reset(IEnumerable<CachedObject> objects, long revision)
@@ -23,9 +25,11 @@ internal sealed class ResourceBucket
         lock (_lock)
         {
             _objects.Clear();
+            _jsonBytes = 0;
+            _approximateBytes = 0;
             foreach (CachedObject item in objects)
             {
-                _objects[item.Key] = item;
+                Put(item);
             }
 
             _history.Clear();
@@ -43,13 +47,15 @@ internal sealed class ResourceBucket
     {
         lock (_lock)
         {
-            if (change.Type == WatchEventType.Deleted)
+            if (_objects.Remove(change.Object.Key, out CachedObject? replaced))
             {
-                _objects.Remove(change.Object.Key);
+                _jsonBytes -= replaced.Json.Length;
+                _approximateBytes -= replaced.ApproximateBytes;
             }
-            else
+
+            if (change.Type != WatchEventType.Deleted)
             {
-                _objects[change.Object.Key] = change.Object;
+                Put(change.Object);
             }
 
             _history.Enqueue(change);
@@ -66,6 +72,25 @@ internal sealed class ResourceBucket
                 }
             }
         }
+    }
+
+    /// <summary>The JSON bytes held and the estimated memory of the entries holding them (objects only, not history).</summary>
+    public (long JsonBytes, long ApproximateBytes) Size
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_jsonBytes, _approximateBytes);
+            }
+        }
+    }
+
+    private void Put(CachedObject item)
+    {
+        _objects[item.Key] = item;
+        _jsonBytes += item.Json.Length;
+        _approximateBytes += item.ApproximateBytes;
     }
 
     /// <summary>The objects under <paramref name="keyPrefix"/>, in key order.</summary>

@@ -12,6 +12,12 @@ expect "create service clusterip" '^service/svc created$' -- kubectl -n team-a c
 expect "service got a ClusterIP" '^svc +ClusterIP +10\.43\.[0-9]+\.[0-9]+ +<none> +80/TCP' -- kubectl -n team-a get svc svc --no-headers
 expect "create service nodeport" '^service/np created$' -- kubectl -n team-a create service nodeport np --tcp=80:8080
 expect "nodeport allocated" '80:3[0-9]{4}/TCP' -- kubectl -n team-a get svc np --no-headers
+expect "create service loadbalancer" '^service/lb created$' -- kubectl -n team-a create service loadbalancer lb --tcp=443:8443
+expect "create service externalname" '^service/ext created$' -- kubectl -n team-a create service externalname ext --external-name=example.com
+expect "externalname service has no ClusterIP" '^ext +ExternalName +<none> +example.com' -- kubectl -n team-a get svc ext --no-headers
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=e2e -keyout tls.key -out tls.crt -days 1 >/dev/null 2>&1
+expect "create secret tls" '^secret/tls created$' -- kubectl -n team-a create secret tls tls --cert=tls.crt --key=tls.key
+expect_eq "tls secret type" 'kubernetes.io/tls' -- kubectl -n team-a get secret tls -o 'jsonpath={.type}'
 expect "create serviceaccount" '^serviceaccount/robot created$' -- kubectl -n team-a create serviceaccount robot
 expect "create job" '^job.batch/once created$' -- kubectl -n team-a create job once --image=busybox -- echo hi
 expect "create cronjob" '^cronjob.batch/tick created$' -- kubectl -n team-a create cronjob tick --image=busybox --schedule='*/5 * * * *' -- echo hi
@@ -26,6 +32,8 @@ expect "create ingress" '^ingress.networking.k8s.io/ing created$' -- kubectl -n 
 expect "autoscale" '^horizontalpodautoscaler.autoscaling/web autoscaled$' -- kubectl -n team-a autoscale deployment web --max=5 --cpu-percent=80
 expect_eq "v1 HPA is stored once and read as v2" '80' -- kubectl -n team-a get hpa web -o 'jsonpath={.spec.metrics[0].resource.target.averageUtilization}'
 expect "the same HPA read as autoscaling/v1" '"apiVersion":"autoscaling/v1".*"targetCPUUtilizationPercentage":80' -- kubectl get --raw /apis/autoscaling/v1/namespaces/team-a/horizontalpodautoscalers/web
+expect "get --sort-by (includeObject=Object)" 'cfg' -- kubectl -n team-a get cm --sort-by=.metadata.name
+expect "get -o wide services shows the selector column" 'SELECTOR' -- kubectl -n team-a get svc -o wide
 expect "get all in a namespace" 'deployment.apps/web' -- kubectl -n team-a get all
 
 expect_fail "create in a missing namespace" 'namespaces "nope" not found' -- kubectl -n nope create configmap x --from-literal=a=1
