@@ -14,7 +14,12 @@ internal static class OptionParsers
         CustomParser = result =>
         {
             string text = result.Tokens[0].Value;
-            if (IPNetwork.TryParse(text, out IPNetwork network))
+            // IPNetwork.TryParse masks host bits away (10.43.0.1/16 becomes 10.43.0.0/16); a typo like that is rejected instead.
+            int slash = text.IndexOf('/', StringComparison.Ordinal);
+            if (IPNetwork.TryParse(text, out IPNetwork network)
+                && slash > 0
+                && IPAddress.TryParse(text.AsSpan(0, slash), out IPAddress? address)
+                && address.Equals(network.BaseAddress))
             {
                 return network;
             }

@@ -28,6 +28,12 @@ internal static class SkiffCommandLine
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         ParseResult parseResult = Create(output, error).Parse(args);
+        if (parseResult.UnmatchedTokens.Count > 0)
+        {
+            // Name the stray word first: "required command was not provided" would hide that `skiff frobnicate` was a typo.
+            return UsageFailure(error, parseResult, $"unknown command or flag '{parseResult.UnmatchedTokens[0]}'");
+        }
+
         if (parseResult.Errors.Count > 0)
         {
             return UsageFailure(error, parseResult, parseResult.Errors[0].Message);

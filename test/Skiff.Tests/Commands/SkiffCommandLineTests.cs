@@ -36,7 +36,11 @@ public sealed class SkiffCommandLineTests
     [InlineData("--log-level", "loud")]
     public async Task RunAsync_ServerWithBadValue_ExitsTwoWithOneLineError(string flag, string value)
     {
-        (int code, string output, string error) = await RunAsync("server", flag, value);
+        using var directory = new TempDirectory();
+
+        // If the bad value were accepted the server would start in-process; RunAsync times out instead of hanging.
+        (int code, string output, string error) = await RunAsync(
+            "server", "--data-dir", directory.Path, flag, value);
 
         Assert.Equal(2, code);
         Assert.Empty(output);
@@ -100,7 +104,8 @@ public sealed class SkiffCommandLineTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int code = await SkiffCommandLine.RunAsync(args, output, error);
+        Task<int> run = SkiffCommandLine.RunAsync(args, output, error);
+        int code = await run.WaitAsync(TimeSpan.FromSeconds(30));
         return (code, output.ToString(), error.ToString());
     }
 }
