@@ -5,6 +5,8 @@ using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Skiff.TestKit.Etcd;
+using Skiff.TestKit.Processes;
+using Skiff.TestKit.Server;
 
 namespace Skiff.Bench.Api;
 
@@ -39,7 +41,7 @@ internal sealed class ApiBenchmark
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(progress);
         var settings = new ApiBenchSettings();
-        string binary = SkiffServerProcess.LocateBinary();
+        string binary = SkiffBinary.Locate();
         var benchmark = new ApiBenchmark(settings, binary, timeProvider, new LineProgress(progress));
         long started = Stopwatch.GetTimestamp();
 
@@ -50,21 +52,16 @@ internal sealed class ApiBenchmark
 
     private async Task<(ApiBackendFigures? Figures, string? Problem)> MeasureEtcdAsync(CancellationToken cancellationToken)
     {
-        EtcdProcess etcd;
-        try
+        _progress.Report("starting etcd");
+        (EtcdProcess? etcd, string? problem) = await EtcdProcess.TryStartAsync(cancellationToken);
+        if (etcd is null)
         {
-            _progress.Report("starting etcd");
-            etcd = await EtcdProcess.StartAsync(cancellationToken);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // No etcd on this machine is a reason to skip the comparison, not to lose the SQLite figures.
-            return (null, ex.Message);
+            return (null, problem);
         }
 
         await using (etcd)
         {
-            return (await MeasureBackendAsync("etcd", "etcd://" + new Uri(etcd.ClientUrl).Authority, cancellationToken), null);
+            return (await MeasureBackendAsync("etcd", etcd.DatastoreEndpoint, cancellationToken), null);
         }
     }
 
@@ -72,11 +69,22 @@ internal sealed class ApiBenchmark
     {
         _progress.Report($"{name}: starting skiff server");
         long starting = Stopwatch.GetTimestamp();
-        await using SkiffServerProcess server = await SkiffServerProcess.StartAsync(_binary, datastoreEndpoint, _settings.StartTimeout, _timeProvider, cancellationToken);
+        await using SkiffServerProcess server = await SkiffServerProcess.StartAsync(
+            new SkiffServerOptions
+            {
+                Skiff = SkiffCommand.Binary(_binary),
+                // Request logging at Information would put the console, not the server, on the measured path.
+                ExtraArguments = datastoreEndpoint is null
+                    ? ["--log-level", "Warning"]
+                    : ["--log-level", "Warning", "--datastore-endpoint", datastoreEndpoint],
+                StartTimeout = _settings.StartTimeout,
+                TimeProvider = _timeProvider,
+            },
+            cancellationToken);
         TimeSpan startTime = Stopwatch.GetElapsedTime(starting);
         _progress.Report($"{name}: pid {server.Pid}, https://127.0.0.1:{server.Port}, ready in {startTime.TotalSeconds:0.0} s");
-        using var client = ApiClient.Open(server.Kubeconfig, http2: false);
-        using var watchClient = ApiClient.Open(server.Kubeconfig, http2: true);
+        using var client = ApiClient.Open(server.KubeconfigPath, http2: false);
+        using var watchClient = ApiClient.Open(server.KubeconfigPath, http2: true);
         int clients = _settings.ConcurrentClients;
 
         // Namespaces go through the official client's typed API: proof that it works against this server.
@@ -100,13 +108,13 @@ internal sealed class ApiBenchmark
         }
 
         await Task.Delay(_settings.RssSettle, _timeProvider, cancellationToken);
-        long rssEmpty = server.ResidentBytes();
+        long rssEmpty = ResidentMemory.Of(server.Pid);
 
         _progress.Report($"{name}: creating {_settings.Pods} pods with {clients} clients");
         Throughput podSeed = await SeedAsync(
             client, _settings.Pods, clients, i => ($"/api/v1/namespaces/{PodNamespace}/pods", ApiObjects.Pod($"p-{i:D5}", i % 100)), cancellationToken);
         await Task.Delay(_settings.RssSettle, _timeProvider, cancellationToken);
-        long rssPods = server.ResidentBytes();
+        long rssPods = ResidentMemory.Of(server.Pid);
         ApiResponse everything = ApiClient.EnsureSuccess(await client.GetWithBodyAsync("/api/v1/pods", cancellationToken), "LIST pods");
         (int listedPods, long podJsonBytes) = MeasureItems(everything.Body ?? [], PodNamespace);
 
@@ -141,8 +149,8 @@ internal sealed class ApiBenchmark
 
         _progress.Report($"{name}: {_settings.Watchers} watchers on one ConfigMap");
         WatchFanoutFigures watch = await WatchFanout.RunAsync(watchClient, client, WatchNamespace, _settings, _timeProvider, cancellationToken);
-        long rssEnd = server.ResidentBytes();
-        if (server.RecentLog() is { Length: > 0 } log)
+        long rssEnd = ResidentMemory.Of(server.Pid);
+        if (server.Output() is { Length: > 0 } log)
         {
             _progress.Report($"{name}: the server logged (Warning and above):\n{log}");
         }

@@ -64,21 +64,16 @@ internal sealed class StoreBenchmark
 
     private async Task<(BackendFigures? Figures, string? Problem)> MeasureEtcdAsync(CancellationToken cancellationToken)
     {
-        EtcdProcess etcd;
-        try
+        _progress.Report("starting etcd");
+        (EtcdProcess? etcd, string? problem) = await EtcdProcess.TryStartAsync(cancellationToken);
+        if (etcd is null)
         {
-            _progress.Report("starting etcd");
-            etcd = await EtcdProcess.StartAsync(cancellationToken);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // No etcd on this machine is a reason to skip the comparison, not to lose the SQLite figures.
-            return (null, ex.Message);
+            return (null, problem);
         }
 
         await using (etcd)
         {
-            await using var store = StoreUnderTest.Open("etcd", "etcd://" + new Uri(etcd.ClientUrl).Authority);
+            await using var store = StoreUnderTest.Open("etcd", etcd.DatastoreEndpoint);
             return (await MeasureBackendAsync(store, cancellationToken), null);
         }
     }

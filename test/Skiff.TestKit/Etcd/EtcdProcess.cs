@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Skiff.TestKit.Processes;
 
 namespace Skiff.TestKit.Etcd;
@@ -10,31 +9,50 @@ namespace Skiff.TestKit.Etcd;
 public sealed class EtcdProcess : IAsyncDisposable
 {
     private const string EtcdPath = "/usr/bin/etcd";
-    private const int LogLinesKept = 200;
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly DirectoryInfo _directory;
-    private readonly string _peerUrl;
-    private readonly Queue<string> _log = new();
-    private Process _process;
+    private readonly ChildProcessOptions _options;
+    private ChildProcess _process;
 
     private EtcdProcess(DirectoryInfo directory, string clientUrl, string peerUrl)
     {
         _directory = directory;
         ClientUrl = clientUrl;
-        _peerUrl = peerUrl;
-        _process = StartProcess();
+        _options = new ChildProcessOptions(EtcdPath,
+        [
+            "--name", "skiff-test",
+            "--data-dir", Path.Combine(directory.FullName, "data"),
+            "--listen-client-urls", clientUrl,
+            "--advertise-client-urls", clientUrl,
+            "--listen-peer-urls", peerUrl,
+            "--initial-advertise-peer-urls", peerUrl,
+            "--initial-cluster", "skiff-test=" + peerUrl,
+            "--initial-cluster-state", "new",
+            "--logger", "zap",
+            "--log-level", "warn",
+        ])
+        {
+            WorkingDirectory = directory.FullName,
+            OutputLinesKept = 200,
+            StopTimeout = s_stopTimeout,
+        };
+        _process = ChildProcess.Start(_options);
     }
 
     /// <summary>The client URL, <c>http://127.0.0.1:PORT</c>.</summary>
     public string ClientUrl { get; }
 
+    /// <summary>The client endpoint as <c>skiff server --datastore-endpoint</c> takes it, <c>etcd://127.0.0.1:PORT</c>.</summary>
+    public string DatastoreEndpoint => "etcd://" + new Uri(ClientUrl).Authority;
+
     /// <summary>The etcd process id.</summary>
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     /// <summary>Starts etcd and returns once its client port reports it healthy.</summary>
-    /// <exception cref="InvalidOperationException">etcd is not installed, exited, or did not become healthy in time.</exception>
+    /// <exception cref="InvalidOperationException">etcd is not installed or exited while starting.</exception>
+    /// <exception cref="TimeoutException">etcd did not become healthy in time.</exception>
     public static async Task<EtcdProcess> StartAsync(CancellationToken cancellationToken)
     {
         if (!File.Exists(EtcdPath))
@@ -42,25 +60,22 @@ public sealed class EtcdProcess : IAsyncDisposable
             throw new InvalidOperationException($"{EtcdPath} is missing; install it with: apt-get install -y etcd-server");
         }
 
-        // A free port found by binding port 0 can be taken again before etcd binds it, so a failed start is retried on new ports.
-        const int attempts = 3;
-        for (int attempt = 1; ; attempt++)
+        return await LoopbackPort.RetryStartAsync(LaunchAsync, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts etcd, or says why it could not: for a benchmark where no etcd on the machine is a reason to skip the comparison,
+    /// not to lose the other figures.
+    /// </summary>
+    public static async Task<(EtcdProcess? Etcd, string? Problem)> TryStartAsync(CancellationToken cancellationToken)
+    {
+        try
         {
-            EtcdProcess etcd = Launch();
-            try
-            {
-                await etcd.WaitHealthyAsync(cancellationToken);
-                return etcd;
-            }
-            catch (InvalidOperationException) when (attempt < attempts && etcd._process.HasExited)
-            {
-                await etcd.DisposeAsync();
-            }
-            catch
-            {
-                await etcd.DisposeAsync();
-                throw;
-            }
+            return (await StartAsync(cancellationToken), null);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            return (null, ex.Message);
         }
     }
 
@@ -70,150 +85,72 @@ public sealed class EtcdProcess : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync(CancellationToken cancellationToken)
     {
-        await StopAsync();
-        _process.Dispose();
-        _process = StartProcess();
+        await _process.DisposeAsync();
+        _process = ChildProcess.Start(_options);
         await WaitHealthyAsync(cancellationToken);
     }
+
+    /// <summary>The last lines etcd wrote, to explain a failure.</summary>
+    public string Output() => _process.Output();
 
     /// <summary>Stops etcd with SIGTERM (killing it if it lingers), then deletes its data.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await StopAsync();
+            await _process.DisposeAsync();
         }
         finally
         {
-            _process.Dispose();
-            try
-            {
-                _directory.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temp directory is harmless; failing the test run over it is not.
-            }
+            TempDirectories.Delete(_directory.FullName);
         }
     }
 
-    private async Task StopAsync()
-    {
-        if (_process.HasExited)
-        {
-            return;
-        }
-
-        if (!PosixSignal.Terminate(_process.Id))
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        using var timeout = new CancellationTokenSource(s_stopTimeout);
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(CancellationToken.None);
-        }
-    }
-
-    /// <summary>The last lines etcd wrote, to explain a failure.</summary>
-    public string RecentLog()
-    {
-        lock (_log)
-        {
-            return string.Join('\n', _log);
-        }
-    }
-
-    private static EtcdProcess Launch()
+    private static async Task<EtcdProcess> LaunchAsync(CancellationToken cancellationToken)
     {
         DirectoryInfo directory = Directory.CreateTempSubdirectory("skiff-etcd-");
-        return new EtcdProcess(directory, $"http://127.0.0.1:{LoopbackPort.Free()}", $"http://127.0.0.1:{LoopbackPort.Free()}");
-    }
-
-    private Process StartProcess()
-    {
-        var start = new ProcessStartInfo(EtcdPath)
+        EtcdProcess etcd;
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _directory.FullName,
-        };
-        foreach (string argument in (string[])[
-            "--name", "skiff-test",
-            "--data-dir", Path.Combine(_directory.FullName, "data"),
-            "--listen-client-urls", ClientUrl,
-            "--advertise-client-urls", ClientUrl,
-            "--listen-peer-urls", _peerUrl,
-            "--initial-advertise-peer-urls", _peerUrl,
-            "--initial-cluster", "skiff-test=" + _peerUrl,
-            "--initial-cluster-state", "new",
-            "--logger", "zap",
-            "--log-level", "warn",
-        ])
+            etcd = new EtcdProcess(directory, $"http://127.0.0.1:{LoopbackPort.Free()}", $"http://127.0.0.1:{LoopbackPort.Free()}");
+        }
+        catch
         {
-            start.ArgumentList.Add(argument);
+            TempDirectories.Delete(directory.FullName);
+            throw;
         }
 
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        try
+        {
+            await etcd.WaitHealthyAsync(cancellationToken);
+            return etcd;
+        }
+        catch
+        {
+            await etcd.DisposeAsync();
+            throw;
+        }
     }
 
     private async Task WaitHealthyAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        long started = TimeProvider.System.GetTimestamp();
-        while (TimeProvider.System.GetElapsedTime(started) < s_startTimeout)
-        {
-            if (_process.HasExited)
+        await _process.WaitUntilAsync(
+            async token =>
             {
-                throw new InvalidOperationException($"etcd exited with code {_process.ExitCode} while starting:\n{RecentLog()}");
-            }
-
-            try
-            {
-                string body = await http.GetStringAsync(new Uri(ClientUrl + "/health"), cancellationToken);
-                if (body.Contains("\"health\":\"true\"", StringComparison.Ordinal))
+                try
                 {
-                    return;
+                    string body = await http.GetStringAsync(new Uri(ClientUrl + "/health"), token);
+                    return body.Contains("\"health\":\"true\"", StringComparison.Ordinal);
                 }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellationToken);
-        }
-
-        throw new InvalidOperationException($"etcd did not become healthy within {s_startTimeout}:\n{RecentLog()}");
-    }
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > LogLinesKept)
-            {
-                _log.Dequeue();
-            }
-        }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+                {
+                    // Not listening yet.
+                    return false;
+                }
+            },
+            s_startTimeout,
+            "reporting itself healthy",
+            cancellationToken);
     }
 }

@@ -1,207 +1,157 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography.X509Certificates;
-using System.Text;
-using k8s;
+using Skiff.TestKit.Processes;
 
 namespace Skiff.TestKit.Server;
 
 /// <summary>
-/// A throw-away <c>skiff server</c> (API server only, no agent) on a free loopback port with its data in a fresh temp
-/// directory, for tests that drive it through real clients over HTTPS.
+/// A <c>skiff server</c> (API server only, no agent) on loopback, by default on a free port with its data in a fresh temp
+/// directory, for tests and benchmarks that drive it through real clients over HTTPS.
 /// </summary>
-public sealed partial class SkiffServerProcess : IAsyncDisposable
+public sealed class SkiffServerProcess : IAsyncDisposable
 {
-    private const int Sigterm = 15;
-    private const int LogLinesKept = 200;
-    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(15);
+    private readonly ChildProcess _process;
+    private readonly SkiffServerOptions _options;
+    private readonly bool _ownsDataDirectory;
 
-    private readonly DirectoryInfo _directory;
-    private readonly Queue<string> _log = new();
-    private readonly Process _process;
-
-    private SkiffServerProcess(string skiffDll, DirectoryInfo directory, int port)
+    private SkiffServerProcess(ChildProcess process, SkiffServerOptions options, string dataDirectory, bool ownsDataDirectory, int port)
     {
-        _directory = directory;
+        _process = process;
+        _options = options;
+        DataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
         Port = port;
-        _process = StartProcess(skiffDll);
     }
 
-    /// <summary>The data directory the server owns; deleted on dispose.</summary>
-    public string DataDirectory => _directory.FullName;
+    /// <summary>The data directory the server uses; deleted on dispose when the server made it.</summary>
+    public string DataDirectory { get; }
 
     /// <summary>The admin kubeconfig the server wrote, with inline CA and client certificate.</summary>
-    public string KubeconfigPath => Path.Combine(_directory.FullName, "admin.kubeconfig");
+    public string KubeconfigPath => Path.Combine(DataDirectory, "admin.kubeconfig");
 
     /// <summary>The HTTPS port on 127.0.0.1.</summary>
     public int Port { get; }
 
+    public Uri Url => new($"https://127.0.0.1:{Port}");
+
     /// <summary>The server process id.</summary>
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     /// <summary>
-    /// Starts <c>dotnet skiff.dll server</c> and returns once it wrote its admin kubeconfig and <c>/readyz</c> answers 200.
+    /// Starts <c>skiff server</c> and returns once it wrote its admin kubeconfig, <c>/readyz</c> answers 200 and (unless
+    /// <see cref="SkiffServerOptions.RequireDefaultNamespace"/> is off) the <c>default</c> namespace exists.
     /// </summary>
-    /// <param name="skiffDll">The skiff assembly; by default <c>skiff.dll</c> next to the running test assembly.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <exception cref="InvalidOperationException">skiff is missing, exited, or did not become ready in time.</exception>
-    public static async Task<SkiffServerProcess> StartAsync(string? skiffDll, CancellationToken cancellationToken)
+    /// <exception cref="InvalidOperationException">skiff is missing or exited while starting.</exception>
+    /// <exception cref="TimeoutException">It did not become ready within the start timeout.</exception>
+    public static Task<SkiffServerProcess> StartAsync(SkiffServerOptions? options, CancellationToken cancellationToken)
     {
-        skiffDll ??= Path.Combine(AppContext.BaseDirectory, "skiff.dll");
-        if (!File.Exists(skiffDll))
-        {
-            throw new InvalidOperationException($"{skiffDll} is missing; reference src/Skiff from the test project or pass its path");
-        }
-
-        // A free port found by binding port 0 can be taken again before skiff binds it, so a failed start is retried on a new port.
-        const int attempts = 3;
-        for (int attempt = 1; ; attempt++)
-        {
-            var server = new SkiffServerProcess(skiffDll, Directory.CreateTempSubdirectory("skiff-server-"), FreeLoopbackPort());
-            try
-            {
-                await server.WaitReadyAsync(cancellationToken);
-                return server;
-            }
-            catch (InvalidOperationException) when (attempt < attempts && server._process.HasExited)
-            {
-                await server.DisposeAsync();
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        }
+        options ??= new SkiffServerOptions();
+        SkiffCommand skiff = options.Skiff ?? SkiffCommand.Dll();
+        return options.Port is { } port
+            ? LaunchAsync(skiff, options, port, cancellationToken)
+            : LoopbackPort.RetryStartAsync(token => LaunchAsync(skiff, options, LoopbackPort.Free(), token), cancellationToken);
     }
 
-    /// <summary>Stops skiff with SIGTERM (killing it if it lingers), then deletes its data directory.</summary>
+    /// <summary>The last lines skiff wrote, to assert on or to explain a failure.</summary>
+    public string Output() => _process.Output();
+
+    /// <summary>SIGTERM, then SIGKILL if it lingers past <paramref name="timeout"/>; returns the exit code.</summary>
+    public Task<int> StopAsync(TimeSpan timeout) => _process.StopAsync(timeout);
+
+    /// <summary>Stops skiff (SIGTERM, then SIGKILL if it lingers), then deletes the data directory if the server made it.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await StopAsync();
+            await _process.DisposeAsync();
         }
         finally
         {
-            _process.Dispose();
-            try
+            if (_ownsDataDirectory)
             {
-                _directory.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temp directory is harmless; failing the test run over it is not.
+                TempDirectories.Delete(DataDirectory);
             }
         }
     }
 
-    /// <summary>The last lines skiff wrote, to explain a failure.</summary>
-    public string RecentLog()
+    private static async Task<SkiffServerProcess> LaunchAsync(SkiffCommand skiff, SkiffServerOptions options, int port, CancellationToken cancellationToken)
     {
-        lock (_log)
-        {
-            return string.Join('\n', _log);
-        }
-    }
-
-    private async Task StopAsync()
-    {
-        if (_process.HasExited)
-        {
-            return;
-        }
-
-        if (SendSignal(_process.Id, Sigterm) != 0)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        using var timeout = new CancellationTokenSource(s_stopTimeout);
+        bool owns = options.DataDirectory is null;
+        string dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory("skiff-server-").FullName;
+        ChildProcess process;
         try
         {
-            await _process.WaitForExitAsync(timeout.Token);
+            process = ChildProcess.Start(skiff.Options(
+            [
+                "server",
+                "--data-dir", dataDirectory,
+                "--bind-address", "127.0.0.1",
+                "--secure-port", port.ToString(CultureInfo.InvariantCulture),
+                "--disable-agent",
+                .. options.ExtraArguments,
+            ]) with
+            {
+                WorkingDirectory = dataDirectory,
+                StopTimeout = options.StopTimeout,
+                TimeProvider = options.TimeProvider,
+            });
         }
-        catch (OperationCanceledException)
+        catch
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(CancellationToken.None);
-        }
-    }
+            if (owns)
+            {
+                TempDirectories.Delete(dataDirectory);
+            }
 
-    private Process StartProcess(string skiffDll)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _directory.FullName,
-        };
-        foreach (string argument in (string[])[
-            skiffDll,
-            "server",
-            "--data-dir", _directory.FullName,
-            "--bind-address", "127.0.0.1",
-            "--secure-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--disable-agent",
-        ])
-        {
-            start.ArgumentList.Add(argument);
+            throw;
         }
 
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        var server = new SkiffServerProcess(process, options, dataDirectory, owns, port);
+        try
+        {
+            await server.WaitReadyAsync(cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
     {
-        long started = TimeProvider.System.GetTimestamp();
         HttpClient? http = null;
         try
         {
-            while (TimeProvider.System.GetElapsedTime(started) < s_startTimeout)
-            {
-                if (_process.HasExited)
+            await _process.WaitUntilAsync(
+                async token =>
                 {
-                    throw new InvalidOperationException($"skiff exited with code {_process.ExitCode} while starting:\n{RecentLog()}");
-                }
+                    // The kubeconfig is written atomically once the PKI exists, so its presence means it is complete.
+                    if (http is null && File.Exists(KubeconfigPath))
+                    {
+                        http = AdminHttpClient.Create(DataDirectory, KubeconfigPath, Port);
+                    }
 
-                // The kubeconfig is written atomically once the PKI exists, so its presence means it is complete.
-                if (http is null && File.Exists(KubeconfigPath))
-                {
-                    http = CreateAdminHttpClient();
-                }
-
-                if (http is not null && await IsReadyAsync(http, cancellationToken))
-                {
-                    return;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellationToken);
-            }
+                    return http is not null
+                        && await AnswersOkAsync(http, "/readyz", token)
+                        && (!_options.RequireDefaultNamespace || await AnswersOkAsync(http, "/api/v1/namespaces/default", token));
+                },
+                _options.StartTimeout,
+                _options.RequireDefaultNamespace ? "/readyz answering 200 with the default namespace" : "/readyz answering 200",
+                cancellationToken);
         }
         finally
         {
             http?.Dispose();
         }
-
-        throw new InvalidOperationException($"skiff did not become ready within {s_startTimeout}:\n{RecentLog()}");
     }
 
-    private static async Task<bool> IsReadyAsync(HttpClient http, CancellationToken cancellationToken)
+    private static async Task<bool> AnswersOkAsync(HttpClient http, string path, CancellationToken cancellationToken)
     {
         try
         {
-            using HttpResponseMessage response = await http.GetAsync(new Uri("/readyz", UriKind.Relative), cancellationToken);
+            using HttpResponseMessage response = await http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
             return response.StatusCode == HttpStatusCode.OK;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
@@ -210,62 +160,4 @@ public sealed partial class SkiffServerProcess : IAsyncDisposable
             return false;
         }
     }
-
-    /// <summary>
-    /// An HttpClient that trusts only the cluster CA (<c>tls/ca.crt</c>) and presents the admin client certificate from the
-    /// kubeconfig, so readiness is checked over the same TLS path the clients under test use.
-    /// </summary>
-    private HttpClient CreateAdminHttpClient()
-    {
-        KubernetesClientConfiguration config = KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath);
-        if (config.ClientCertificateData is null || config.ClientCertificateKeyData is null)
-        {
-            throw new InvalidOperationException($"{KubeconfigPath} carries no inline client certificate");
-        }
-
-        string certificatePem = Encoding.UTF8.GetString(Convert.FromBase64String(config.ClientCertificateData));
-        string keyPem = Encoding.UTF8.GetString(Convert.FromBase64String(config.ClientCertificateKeyData));
-        using X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(_directory.FullName, "tls", "ca.crt")));
-        X509Certificate2 client = X509Certificate2.CreateFromPem(certificatePem, keyPem);
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.ClientCertificates = [client];
-        handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            CustomTrustStore = { X509CertificateLoader.LoadCertificate(ca.RawData) },
-            RevocationMode = X509RevocationMode.NoCheck,
-        };
-        return new HttpClient(handler, disposeHandler: true)
-        {
-            BaseAddress = new Uri($"https://127.0.0.1:{Port}"),
-            Timeout = TimeSpan.FromSeconds(2),
-        };
-    }
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Enqueue(line);
-            while (_log.Count > LogLinesKept)
-            {
-                _log.Dequeue();
-            }
-        }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SendSignal(int pid, int signal);
 }

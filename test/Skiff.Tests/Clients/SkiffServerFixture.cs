@@ -16,7 +16,7 @@ public sealed class SkiffServerFixture : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        _server = await SkiffServerProcess.StartAsync(skiffDll: null, timeout.Token);
+        _server = await SkiffServerProcess.StartAsync(null, timeout.Token);
         KubernetesClientConfiguration config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.KubeconfigPath);
         _client = new Kubernetes(config);
     }

@@ -21,22 +21,22 @@ public sealed class AgentProcessTests : IClassFixture<RunningServerFixture>
         using var data = new TempDirectory();
         var directory = new DataDirectory(data.Path);
 
-        await using (SkiffProcess agent = StartAgent(data.Path, _server.Token))
+        await using (ChildProcess agent = StartAgent(data.Path, _server.Token))
         {
-            await agent.WaitUntilAsync(() => Task.FromResult(File.Exists(directory.AgentKubeconfig)), SkiffServerHarness.StartTimeout, "a stored kubeconfig");
+            await agent.WaitUntilAsync(_ => Task.FromResult(File.Exists(directory.AgentKubeconfig)), SkiffServerHarness.StartTimeout, "a stored kubeconfig", default);
 
             using X509Certificate2 node = PemFiles.ReadCertificate(directory.AgentNodeCertificate);
             Assert.Equal("system:node:test-agent", node.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
             Assert.Contains("O=system:nodes", node.Subject, StringComparison.Ordinal);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(directory.AgentNodeKey));
-            await agent.WaitUntilAsync(() => Task.FromResult(agent.Output().Contains("as node test-agent", StringComparison.Ordinal)), SkiffServerHarness.StartTimeout, "the joined log line");
+            await agent.WaitUntilAsync(_ => Task.FromResult(agent.Output().Contains("as node test-agent", StringComparison.Ordinal)), SkiffServerHarness.StartTimeout, "the joined log line", default);
             Assert.Equal(0, await agent.StopAsync(SkiffServerHarness.StopTimeout));
         }
 
         string certificate = File.ReadAllText(directory.AgentNodeCertificate);
-        await using (SkiffProcess again = StartAgent(data.Path, _server.Token))
+        await using (ChildProcess again = StartAgent(data.Path, _server.Token))
         {
-            await again.WaitUntilAsync(() => Task.FromResult(again.Output().Contains("stored in", StringComparison.Ordinal)), SkiffServerHarness.StartTimeout, "reusing stored credentials");
+            await again.WaitUntilAsync(_ => Task.FromResult(again.Output().Contains("stored in", StringComparison.Ordinal)), SkiffServerHarness.StartTimeout, "reusing stored credentials", default);
             Assert.Equal(0, await again.StopAsync(SkiffServerHarness.StopTimeout));
         }
 
@@ -50,7 +50,7 @@ public sealed class AgentProcessTests : IClassFixture<RunningServerFixture>
         Assert.True(JoinToken.TryParse(_server.Token, out JoinToken? token, out _));
         string wrong = (token! with { CaHash = new string('0', 64) }).ToString();
 
-        await using SkiffProcess agent = StartAgent(data.Path, wrong);
+        await using ChildProcess agent = StartAgent(data.Path, wrong);
         int code = await agent.WaitForExitAsync(SkiffServerHarness.StartTimeout);
 
         Assert.NotEqual(0, code);
@@ -65,13 +65,13 @@ public sealed class AgentProcessTests : IClassFixture<RunningServerFixture>
         Assert.True(JoinToken.TryParse(_server.Token, out JoinToken? token, out _));
         string wrong = (token! with { Secret = new string('0', 32) }).ToString();
 
-        await using SkiffProcess agent = StartAgent(data.Path, wrong);
+        await using ChildProcess agent = StartAgent(data.Path, wrong);
         int code = await agent.WaitForExitAsync(SkiffServerHarness.StartTimeout);
 
         Assert.NotEqual(0, code);
         Assert.Contains("401", agent.Output(), StringComparison.Ordinal);
     }
 
-    private SkiffProcess StartAgent(string dataDirectory, string token) => SkiffProcess.Start(
+    private ChildProcess StartAgent(string dataDirectory, string token) => SkiffCommand.Dll().Start(
         ["agent", "--server", _server.Url.ToString().TrimEnd('/'), "--token", token, "--data-dir", dataDirectory, "--node-name", "test-agent"]);
 }

@@ -1,26 +1,29 @@
-using Skiff.TestKit.Processes;
+using Skiff.TestKit.Server;
 
 namespace Skiff.Tests.Hosting;
 
-/// <summary>One <c>skiff server</c> shared by the tests of a class, killed by PID when they are done.</summary>
-public sealed class RunningServerFixture : IAsyncLifetime, IDisposable
+/// <summary>One <c>skiff server</c> shared by the tests of a class, stopped by PID and its data deleted when they are done.</summary>
+public sealed class RunningServerFixture : IAsyncLifetime
 {
-    private readonly TempDirectory _data = new();
-    private SkiffProcess? _server;
+    private SkiffServerProcess? _server;
 
-    public int Port { get; } = FreePorts.Loopback();
+    private SkiffServerProcess Server => _server ?? throw new InvalidOperationException("The server is started in InitializeAsync.");
 
-    public string DataDirectory => _data.Path;
+    public string DataDirectory => Server.DataDirectory;
 
-    public Uri Url => new($"https://127.0.0.1:{Port}");
+    public Uri Url => Server.Url;
 
-    public string Token => File.ReadAllText(Path.Combine(_data.Path, "token")).Trim();
+    public string Token => File.ReadAllText(Path.Combine(DataDirectory, "token")).Trim();
 
-    public async Task InitializeAsync()
-    {
-        _server = SkiffServerHarness.StartServer(_data.Path, Port);
-        await SkiffServerHarness.WaitReadyAsync(_server, _data.Path, Port);
-    }
+    public async Task InitializeAsync() => _server = await SkiffServerProcess.StartAsync(
+        new SkiffServerOptions
+        {
+            ExtraArguments = ["--node-name", "test-server"],
+            RequireDefaultNamespace = false,
+            StartTimeout = SkiffServerHarness.StartTimeout,
+            StopTimeout = SkiffServerHarness.StopTimeout,
+        },
+        CancellationToken.None);
 
     public async Task DisposeAsync()
     {
@@ -28,9 +31,5 @@ public sealed class RunningServerFixture : IAsyncLifetime, IDisposable
         {
             await _server.DisposeAsync();
         }
-
-        _data.Dispose();
     }
-
-    public void Dispose() => _data.Dispose();
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Skiff.Pki;
 using Skiff.TestKit.Processes;
+using Skiff.TestKit.Server;
 
 namespace Skiff.Tests.Hosting;
 
@@ -12,12 +13,11 @@ public sealed class ServerProcessTests
     public async Task Server_StartedStoppedAndRestarted_ServesKubectlExitsZeroAndKeepsCa()
     {
         using var data = new TempDirectory();
-        int port = FreePorts.Loopback();
+        int port = LoopbackPort.Free();
         string caThumbprint;
 
-        await using (SkiffProcess server = SkiffServerHarness.StartServer(data.Path, port))
+        await using (SkiffServerProcess server = await SkiffServerProcess.StartAsync(SkiffServerHarness.ServerOptions(data.Path, port), default))
         {
-            await SkiffServerHarness.WaitReadyAsync(server, data.Path, port);
             (int kubectlCode, string kubectlOutput) = await SkiffServerHarness.RunKubectlAsync(
                 "--kubeconfig", Path.Combine(data.Path, "admin.kubeconfig"), "version", "-o", "json");
             Assert.True(kubectlCode == 0, kubectlOutput);
@@ -35,9 +35,8 @@ public sealed class ServerProcessTests
             Assert.Equal(0, await server.StopAsync(SkiffServerHarness.StopTimeout));
         }
 
-        await using (SkiffProcess again = SkiffServerHarness.StartServer(data.Path, port))
+        await using (SkiffServerProcess again = await SkiffServerProcess.StartAsync(SkiffServerHarness.ServerOptions(data.Path, port), default))
         {
-            await SkiffServerHarness.WaitReadyAsync(again, data.Path, port);
             using X509Certificate2 ca = PemFiles.ReadCertificate(new DataDirectory(data.Path).CaCertificate);
             Assert.Equal(caThumbprint, ca.Thumbprint);
             Assert.Equal(0, await again.StopAsync(SkiffServerHarness.StopTimeout));

@@ -1,48 +1,29 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Skiff.Pki;
 using Skiff.TestKit.Processes;
+using Skiff.TestKit.Server;
 
 namespace Skiff.Tests.Hosting;
 
-/// <summary>Starts real <c>skiff server</c> processes on loopback and talks to them trusting only their data directory's CA.</summary>
+/// <summary>Runs real <c>skiff server</c> processes on loopback and talks to them trusting only their data directory's CA.</summary>
 internal static class SkiffServerHarness
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
 
-    public static SkiffProcess StartServer(string dataDirectory, int port) => SkiffProcess.Start(
-    [
-        "server", "--data-dir", dataDirectory, "--bind-address", "127.0.0.1", "--secure-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        "--disable-agent", "--node-name", "test-server",
-    ]);
-
-    public static async Task WaitReadyAsync(SkiffProcess server, string dataDirectory, int port)
+    /// <summary>Options for a <c>skiff server</c> on <paramref name="port"/> over a data directory the test owns, so it can be restarted on both.</summary>
+    public static SkiffServerOptions ServerOptions(string dataDirectory, int port) => new()
     {
-        string caPath = new DataDirectory(dataDirectory).CaCertificate;
-        await server.WaitUntilAsync(
-            async () =>
-            {
-                if (!File.Exists(caPath))
-                {
-                    return false;
-                }
-
-                try
-                {
-                    (HttpStatusCode status, _) = await GetAsync(dataDirectory, port, "/readyz");
-                    return status == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            StartTimeout,
-            "/readyz answering 200");
-    }
+        DataDirectory = dataDirectory,
+        Port = port,
+        ExtraArguments = ["--node-name", "test-server"],
+        // These tests are about the process (start, serve, stop, restart), and have always been ready at /readyz.
+        RequireDefaultNamespace = false,
+        StartTimeout = StartTimeout,
+        StopTimeout = StopTimeout,
+    };
 
     public static async Task<(HttpStatusCode Status, string Body)> GetAsync(string dataDirectory, int port, string path)
     {
@@ -58,35 +39,11 @@ internal static class SkiffServerHarness
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Runs kubectl to the end; its output (stdout, then anything on stderr, line by line) for the assertion message.</summary>
     public static async Task<(int ExitCode, string Output)> RunKubectlAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("/usr/bin/kubectl")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("kubectl did not start");
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        return (process.ExitCode, await output + await error);
+        await using ChildProcess kubectl = ChildProcess.Start(new ChildProcessOptions("/usr/bin/kubectl", arguments));
+        int code = await kubectl.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return (code, kubectl.Output());
     }
 }

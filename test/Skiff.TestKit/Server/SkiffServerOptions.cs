@@ -1,0 +1,31 @@
+using Skiff.TestKit.Processes;
+
+namespace Skiff.TestKit.Server;
+
+/// <summary>How <see cref="SkiffServerProcess.StartAsync"/> runs <c>skiff server</c>; every default suits a throw-away test server.</summary>
+public sealed record SkiffServerOptions
+{
+    /// <summary>The skiff to run; <see cref="SkiffCommand.Dll"/> beside the test assembly unless set.</summary>
+    public SkiffCommand? Skiff { get; init; }
+
+    /// <summary>The data directory; a fresh temp directory, deleted on dispose, unless set (a caller's directory is kept).</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>The HTTPS port on 127.0.0.1; a free one (retried on a new port if another process takes it first) unless set.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>Arguments after the ones that place the server on loopback without an agent.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>
+    /// Whether ready also means the <c>default</c> namespace exists (the bootstrap has run), as clients that create objects in
+    /// it need; a test about the process itself can settle for <c>/readyz</c>.
+    /// </summary>
+    public bool RequireDefaultNamespace { get; init; } = true;
+
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
