@@ -70,6 +70,17 @@ internal sealed partial class ClusterBootstrap(
 
     private async Task EnsureAsync(ResourceInfo resource, string? ns, JsonObject item, WriteRequest write, CancellationToken cancellationToken)
     {
+        string name = item["metadata"]!["name"]!.GetValue<string>();
+        try
+        {
+            // Present from an earlier start (or another server on the same store): leave it, and keep its allocations.
+            await registry.GetAsync(resource, ns, name, cancellationToken);
+            return;
+        }
+        catch (StatusException ex) when (ex.Code == 404)
+        {
+        }
+
         try
         {
             await registry.CreateAsync(resource, ns, item, write, cancellationToken);

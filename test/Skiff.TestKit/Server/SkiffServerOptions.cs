@@ -17,12 +17,6 @@ public sealed record SkiffServerOptions
     /// <summary>Arguments after the ones that place the server on loopback without an agent.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
-    /// <summary>
-    /// Whether ready also means the <c>default</c> namespace exists (the bootstrap has run), as clients that create objects in
-    /// it need; a test about the process itself can settle for <c>/readyz</c>.
-    /// </summary>
-    public bool RequireDefaultNamespace { get; init; } = true;
-
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);

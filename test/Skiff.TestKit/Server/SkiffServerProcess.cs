@@ -38,8 +38,8 @@ public sealed class SkiffServerProcess : IAsyncDisposable
     public int Pid => _process.Pid;
 
     /// <summary>
-    /// Starts <c>skiff server</c> and returns once it wrote its admin kubeconfig, <c>/readyz</c> answers 200 and (unless
-    /// <see cref="SkiffServerOptions.RequireDefaultNamespace"/> is off) the <c>default</c> namespace exists.
+    /// Starts <c>skiff server</c> and returns once it wrote its admin kubeconfig, <c>/readyz</c> answers 200 and the
+    /// <c>default</c> namespace exists (the bootstrap has run, on a first start and on a restart alike).
     /// </summary>
     /// <exception cref="InvalidOperationException">skiff is missing or exited while starting.</exception>
     /// <exception cref="TimeoutException">It did not become ready within the start timeout.</exception>
@@ -135,10 +135,10 @@ public sealed class SkiffServerProcess : IAsyncDisposable
 
                     return http is not null
                         && await AnswersOkAsync(http, "/readyz", token)
-                        && (!_options.RequireDefaultNamespace || await AnswersOkAsync(http, "/api/v1/namespaces/default", token));
+                        && await AnswersOkAsync(http, "/api/v1/namespaces/default", token);
                 },
                 _options.StartTimeout,
-                _options.RequireDefaultNamespace ? "/readyz answering 200 with the default namespace" : "/readyz answering 200",
+                "/readyz answering 200 with the default namespace",
                 cancellationToken);
         }
         finally

@@ -19,7 +19,6 @@ public sealed class RunningServerFixture : IAsyncLifetime
         new SkiffServerOptions
         {
             ExtraArguments = ["--node-name", "test-server"],
-            RequireDefaultNamespace = false,
             StartTimeout = SkiffServerHarness.StartTimeout,
             StopTimeout = SkiffServerHarness.StopTimeout,
         },

@@ -30,6 +30,10 @@ public sealed class ServerProcessTests
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Contains("[+]store ok", body, StringComparison.Ordinal);
 
+            (int createCode, string createOutput) = await SkiffServerHarness.RunKubectlAsync(
+                "--kubeconfig", Path.Combine(data.Path, "admin.kubeconfig"), "create", "configmap", "kept", "--from-literal=a=1");
+            Assert.True(createCode == 0, createOutput);
+
             using X509Certificate2 ca = PemFiles.ReadCertificate(new DataDirectory(data.Path).CaCertificate);
             caThumbprint = ca.Thumbprint;
             Assert.Equal(0, await server.StopAsync(SkiffServerHarness.StopTimeout));
@@ -39,6 +43,15 @@ public sealed class ServerProcessTests
         {
             using X509Certificate2 ca = PemFiles.ReadCertificate(new DataDirectory(data.Path).CaCertificate);
             Assert.Equal(caThumbprint, ca.Thumbprint);
+
+            // The restarted server keeps serving (its bootstrap finds the kubernetes Service and leaves it) with the old data.
+            (int getCode, string getOutput) = await SkiffServerHarness.RunKubectlAsync(
+                "--kubeconfig", Path.Combine(data.Path, "admin.kubeconfig"), "get", "configmap", "kept", "-o", "jsonpath={.data.a}");
+            Assert.True(getCode == 0, getOutput);
+            Assert.Equal("1", getOutput.Trim());
+            (int serviceCode, string serviceOutput) = await SkiffServerHarness.RunKubectlAsync(
+                "--kubeconfig", Path.Combine(data.Path, "admin.kubeconfig"), "create", "service", "clusterip", "after-restart", "--tcp=80:80");
+            Assert.True(serviceCode == 0, serviceOutput);
             Assert.Equal(0, await again.StopAsync(SkiffServerHarness.StopTimeout));
         }
     }

@@ -20,7 +20,6 @@ internal static class SkiffServerHarness
         Port = port,
         ExtraArguments = ["--node-name", "test-server"],
         // These tests are about the process (start, serve, stop, restart), and have always been ready at /readyz.
-        RequireDefaultNamespace = false,
         StartTimeout = StartTimeout,
         StopTimeout = StopTimeout,
     };
