@@ -33,6 +33,15 @@ internal sealed record ApiBackendFigures
 
     public required long RssEnd { get; init; }
 
+    /// <summary>The server's own accounting of its pod cache entries (skiff_watch_cache_bytes{resource="pods"}).</summary>
+    public required long CacheBytes { get; init; }
+
+    /// <summary>The pod JSON the cache holds (skiff_watch_cache_json_bytes{resource="pods"}).</summary>
+    public required long CacheJsonBytes { get; init; }
+
+    /// <summary>Cache memory per byte of JSON it holds, by the server's own accounting.</summary>
+    public double CachePerJsonByte => CacheJsonBytes > 0 ? (double)CacheBytes / CacheJsonBytes : double.NaN;
+
     public required Throughput SecretSeed { get; init; }
 
     public required MixedFigures Mixed { get; init; }

@@ -115,6 +115,8 @@ internal sealed class ApiBenchmark
             client, _settings.Pods, clients, i => ($"/api/v1/namespaces/{PodNamespace}/pods", ApiObjects.Pod($"p-{i:D5}", i % 100)), cancellationToken);
         await Task.Delay(_settings.RssSettle, _timeProvider, cancellationToken);
         long rssPods = ResidentMemory.Of(server.Pid);
+        ApiResponse metrics = ApiClient.EnsureSuccess(await client.GetWithBodyAsync("/metrics", cancellationToken), "GET /metrics");
+        (long cacheBytes, long cacheJsonBytes) = WatchCacheMetrics.ForPods(metrics.Body ?? []);
         ApiResponse everything = ApiClient.EnsureSuccess(await client.GetWithBodyAsync("/api/v1/pods", cancellationToken), "LIST pods");
         (int listedPods, long podJsonBytes) = MeasureItems(everything.Body ?? [], PodNamespace);
 
@@ -171,6 +173,8 @@ internal sealed class ApiBenchmark
             PodJsonBytes = podJsonBytes,
             RssEmpty = rssEmpty,
             RssPods = rssPods,
+            CacheBytes = cacheBytes,
+            CacheJsonBytes = cacheJsonBytes,
             RssEnd = rssEnd,
             SecretSeed = secretSeed,
             Mixed = mixed,

@@ -93,15 +93,17 @@ internal sealed class ApiReport(ApiBenchSettings settings, string binary, ApiBac
         output.WriteLine();
 
         output.WriteLine($"5. Server memory (VmRSS; \"empty\" after warm-up, then after {settings.Pods} pods, {settings.RssSettle.TotalSeconds:0} s idle before each reading)");
-        var memory = new TextTable("backend", "RSS empty MB", "RSS 10k pods MB", "RSS at end MB", "pod JSON MB", "JSON B/pod", "RSS growth / JSON");
+        var memory = new TextTable("backend", "RSS empty MB", "RSS 10k pods MB", "RSS at end MB", "pod JSON MB", "JSON B/pod", "RSS growth / JSON", "cache / JSON");
         foreach (ApiBackendFigures b in backends)
         {
-            memory.Add(b.Name, Mb(b.RssEmpty), Mb(b.RssPods), Mb(b.RssEnd), Mb(b.PodJsonBytes), Count(b.ListedPods == 0 ? 0 : b.PodJsonBytes / b.ListedPods), Ratio(b.MemoryPerJsonByte));
+            memory.Add(b.Name, Mb(b.RssEmpty), Mb(b.RssPods), Mb(b.RssEnd), Mb(b.PodJsonBytes), Count(b.ListedPods == 0 ? 0 : b.PodJsonBytes / b.ListedPods), Ratio(b.MemoryPerJsonByte), Ratio(b.CachePerJsonByte));
         }
 
         memory.Write(output);
         {
             output.WriteLine("  (SQLite runs inside the server, so its page cache counts in the sqlite row; etcd's memory is in its own process)");
+            output.WriteLine("  (\"cache / JSON\" is the server's own accounting of its pod cache entries, skiff_watch_cache_bytes over skiff_watch_cache_json_bytes;");
+            output.WriteLine("   \"RSS growth\" also counts garbage not yet collected and, for sqlite, the page cache: an upper bound)");
         }
 
         output.WriteLine();
@@ -128,7 +130,7 @@ internal sealed class ApiReport(ApiBenchSettings settings, string binary, ApiBac
             Target(targets, $"vcluster profile average <= {MixedMeanTargetMs:0} ms", b.Name, b.Mixed.MeanMilliseconds, MixedMeanTargetMs, "ms");
             Target(targets, $"LIST of 10k pods p99 <= {ListP99TargetMs:0} ms", b.Name, b.List.Latency.Milliseconds(99), ListP99TargetMs, "ms");
             Target(targets, $"mutating p99 at {settings.MixedRatePerSecond} requests/s <= {MutatingP99TargetMs:0} ms", b.Name, b.Mixed.Mutating.Milliseconds(99), MutatingP99TargetMs, "ms");
-            Target(targets, $"watch cache memory per object <= {MemoryPerJsonByteTarget:0}x its JSON", b.Name, b.MemoryPerJsonByte, MemoryPerJsonByteTarget, "x");
+            Target(targets, $"watch cache memory per object <= {MemoryPerJsonByteTarget:0}x its JSON", b.Name, b.CachePerJsonByte, MemoryPerJsonByteTarget, "x");
         }
 
         targets.Write(output);
