@@ -1,9 +1,11 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Skiff.ApiServer.Authentication;
 using Skiff.ApiServer.Authorization;
 using Skiff.ApiServer.Registry;
 using Skiff.Machinery.Errors;
+using Skiff.Machinery.Selectors;
 
 namespace Skiff.ApiServer.Endpoints;
 
@@ -163,7 +165,7 @@ internal sealed partial class ApiHandler
         foreach (WatchCache.CachedObject budget in _cache.Bucket(budgets).Snapshot(StorageKeys.ListPrefix(budgets, request.Namespace), null))
         {
             JsonObject pdb = JsonNode.Parse(budget.Json)!.AsObject();
-            if (Selects(pdb["spec"]?["selector"], labels) && (pdb["status"]?["disruptionsAllowed"]?.GetValue<int>() ?? 0) < 1)
+            if (LabelSelector.FromModel(pdb["spec"]?["selector"]?.Deserialize<k8s.Models.V1LabelSelector>(Machinery.Json.SkiffJson.Options)).Matches(labels) && (pdb["status"]?["disruptionsAllowed"]?.GetValue<int>() ?? 0) < 1)
             {
                 throw new StatusException(429, "TooManyRequests", $"Cannot evict pod as it would violate the pod's disruption budget.", new k8s.Models.V1StatusDetails { Causes = [new k8s.Models.V1StatusCause { Reason = "DisruptionBudget", Message = $"The disruption budget {budget.Name} needs {pdb["status"]?["desiredHealthy"]} healthy pods and has {pdb["status"]?["currentHealthy"]} currently" }] });
             }
@@ -203,42 +205,5 @@ internal sealed partial class ApiHandler
         answer["spec"]!["expirationSeconds"] = seconds;
         answer["status"] = new JsonObject { ["token"] = token, ["expirationTimestamp"] = expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) };
         return answer;
-    }
-
-    private static bool Selects(JsonNode? selector, Dictionary<string, string> labels)
-    {
-        if (selector is null)
-        {
-            return false;
-        }
-
-        if (selector["matchLabels"] is JsonObject matchLabels && matchLabels.Any(kv => !labels.TryGetValue(kv.Key, out string? v) || v != kv.Value?.GetValue<string>()))
-        {
-            return false;
-        }
-
-        if (selector["matchExpressions"] is JsonArray expressions)
-        {
-            foreach (JsonNode? expression in expressions)
-            {
-                string key = expression?["key"]?.GetValue<string>() ?? string.Empty;
-                string[] values = expression?["values"] is JsonArray v ? [.. v.Select(x => x?.GetValue<string>() ?? string.Empty)] : [];
-                bool has = labels.TryGetValue(key, out string? value);
-                bool ok = expression?["operator"]?.GetValue<string>() switch
-                {
-                    "In" => has && values.Contains(value),
-                    "NotIn" => !has || !values.Contains(value),
-                    "Exists" => has,
-                    "DoesNotExist" => !has,
-                    _ => false,
-                };
-                if (!ok)
-                {
-                    return false;
-                }
-            }
-        }
-
-        return true;
     }
 }

@@ -1,3 +1,4 @@
+using k8s.Models;
 using Skiff.Machinery.Errors;
 
 namespace Skiff.Machinery.Selectors;
@@ -29,6 +30,39 @@ public sealed class LabelSelector
         foreach (string term in SplitTerms(text))
         {
             requirements.Add(ParseTerm(term.Trim(), text));
+        }
+
+        return new LabelSelector(requirements);
+    }
+
+    /// <summary>
+    /// The selector an object's <c>spec.selector</c> (a <see cref="V1LabelSelector"/>) describes. A null selector selects nothing,
+    /// as for PodDisruptionBudgets; an empty one selects everything.
+    /// </summary>
+    public static LabelSelector FromModel(V1LabelSelector? selector)
+    {
+        if (selector is null)
+        {
+            return new LabelSelector([new Requirement(string.Empty, "nothing", [])]);
+        }
+
+        var requirements = new List<Requirement>();
+        foreach ((string key, string value) in selector.MatchLabels ?? new Dictionary<string, string>())
+        {
+            requirements.Add(new Requirement(key, "=", [value]));
+        }
+
+        foreach (V1LabelSelectorRequirement expression in selector.MatchExpressions ?? [])
+        {
+            string op = expression.OperatorProperty switch
+            {
+                "In" => "in",
+                "NotIn" => "notin",
+                "Exists" => "exists",
+                "DoesNotExist" => "!",
+                _ => "nothing",
+            };
+            requirements.Add(new Requirement(expression.Key, op, [.. expression.Values ?? []]));
         }
 
         return new LabelSelector(requirements);

@@ -81,3 +81,13 @@ kubectl create -f - >/dev/null <<<'{"apiVersion":"events.k8s.io/v1","kind":"Even
 expect_eq "an events.k8s.io Event reads as core/v1" 'hello from events.k8s.io web' -- kubectl get events.v1. ev1 -o 'jsonpath={.message} {.involvedObject.name}'
 expect "events are listed by kubectl get events" 'Checked +pod/web +hello from events.k8s.io' -- kubectl get events
 expect "core field selectors find it" 'ev1' -- kubectl get events --field-selector involvedObject.name=web -o name
+
+# Eviction honours PodDisruptionBudgets.
+kubectl run guarded --image=nginx:1.27 --labels=app=guarded >/dev/null
+kubectl run free --image=nginx:1.27 --labels=app=free >/dev/null
+kubectl create pdb guard --selector=app=guarded --min-available=1 >/dev/null
+echo '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"guarded","namespace":"default"}}' >evict-guarded.json
+echo '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"free","namespace":"default"}}' >evict-free.json
+expect_fail "eviction refused by a PodDisruptionBudget" 'disruption budget' -- kubectl create --raw /api/v1/namespaces/default/pods/guarded/eviction -f evict-guarded.json
+expect "eviction of an unprotected pod" '"status":"Success"' -- kubectl create --raw /api/v1/namespaces/default/pods/free/eviction -f evict-free.json
+expect_fail "the evicted pod is gone" 'NotFound' -- kubectl get pod free

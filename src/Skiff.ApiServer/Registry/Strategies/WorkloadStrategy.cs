@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Skiff.Machinery.Selectors;
 
 namespace Skiff.ApiServer.Registry.Strategies;
 
@@ -47,7 +48,7 @@ internal sealed class WorkloadStrategy(
         }
 
         IDictionary<string, string> labels = template.Metadata?.Labels ?? new Dictionary<string, string>();
-        if (!Selects(selector, labels))
+        if (!LabelSelector.FromModel(selector).Matches(labels.AsReadOnly()))
         {
             errors.Invalid($"{path}.template.metadata.labels", "map[string]string{" + string.Join(", ", labels.Select(l => $"\"{l.Key}\":\"{l.Value}\"")) + "}", "`selector` does not match template `labels`");
         }
@@ -56,36 +57,6 @@ internal sealed class WorkloadStrategy(
         {
             errors.Invalid($"{path}.selector", "v1.LabelSelector{...}", "field is immutable");
         }
-    }
-
-    private static bool Selects(V1LabelSelector selector, IDictionary<string, string> labels)
-    {
-        foreach ((string key, string value) in selector.MatchLabels ?? new Dictionary<string, string>())
-        {
-            if (!labels.TryGetValue(key, out string? actual) || actual != value)
-            {
-                return false;
-            }
-        }
-
-        foreach (V1LabelSelectorRequirement requirement in selector.MatchExpressions ?? [])
-        {
-            bool has = labels.TryGetValue(requirement.Key, out string? actual);
-            bool ok = requirement.OperatorProperty switch
-            {
-                "In" => has && (requirement.Values?.Contains(actual!) ?? false),
-                "NotIn" => !has || !(requirement.Values?.Contains(actual!) ?? false),
-                "Exists" => has,
-                "DoesNotExist" => !has,
-                _ => false,
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static void ClearStatus(IKubernetesObject<V1ObjectMeta> item)
