@@ -48,7 +48,7 @@ internal sealed partial class ObjectRegistry
 
     private ApiContext Context(WriteRequest request) => new(_timeProvider, _store, _options, request.DryRun);
 
-    private async Task EnsureNamespaceAcceptsAsync(ResourceInfo resource, string? ns, CancellationToken cancellationToken)
+    private async Task EnsureNamespaceAcceptsAsync(ResourceInfo resource, string? ns, string name, CancellationToken cancellationToken)
     {
         if (!resource.Namespaced || ns is null)
         {
@@ -60,7 +60,7 @@ internal sealed partial class ObjectRegistry
         JsonObject json = ObjectCodec.FromStored(stored.Value.Span, stored.ModRevision);
         if (json["metadata"]?["deletionTimestamp"] is not null || json["status"]?["phase"]?.GetValue<string>() == "Terminating")
         {
-            throw new StatusException(403, "Forbidden", $"{resource.Plural} \"...\" is forbidden: unable to create new content in namespace {ns} because it is being terminated");
+            throw new StatusException(403, "Forbidden", $"{resource.QualifiedName} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated");
         }
     }
 

@@ -59,7 +59,7 @@ if [[ $(grep -c 'MODIFIED' watch.out) -ge 2 ]] && grep -q 'ADDED' watch.out; the
 
 expect "delete namespace marks it Terminating" 'namespace "team-a" deleted' -- kubectl delete namespace team-a --wait=false
 expect "namespace is Terminating" 'Terminating' -- kubectl get namespace team-a
-expect_fail "no create in a terminating namespace" 'being terminated' -- kubectl -n team-a create configmap late --from-literal=a=1
+expect_fail "no create in a terminating namespace" 'configmaps "late" is forbidden: unable to create new content in namespace team-a because it is being terminated' -- kubectl -n team-a create configmap late --from-literal=a=1
 
 # Authentication: anonymous, join token, service-account token.
 server=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}')
