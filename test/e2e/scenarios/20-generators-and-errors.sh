@@ -49,10 +49,10 @@ expect_fail "immutable service clusterIP" 'immutable|Invalid' -- kubectl -n team
 # get -w prints the initial row and later changes.
 kubectl -n team-a get cm cfg -w --output-watch-events >watch.out 2>&1 &
 watch_pid=$!
-sleep 1
+for _ in $(seq 200); do grep -q ADDED watch.out 2>/dev/null && break; sleep 0.1; done
 kubectl -n team-a label cm cfg tier=one >/dev/null
 kubectl -n team-a label cm cfg tier=two --overwrite >/dev/null
-sleep 1
+for _ in $(seq 200); do [[ $(grep -c MODIFIED watch.out) -ge 2 ]] && break; sleep 0.1; done
 kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
 if [[ $(grep -c 'MODIFIED' watch.out) -ge 2 ]] && grep -q 'ADDED' watch.out; then e2e_pass "get -w sees the object and both changes"; else e2e_fail "get -w sees the object and both changes" "$(cat watch.out)"; fi
