@@ -4,7 +4,7 @@ namespace Skiff.Machinery.Tests.Informers;
 
 internal static class Pods
 {
-    public static V1Pod Make(string name, string resourceVersion, string? nodeName = null, string? ownerUid = null, string ns = "default") => new()
+    public static V1Pod Make(string name, string? resourceVersion, string? nodeName = null, string? ownerUid = null, string ns = "default") => new()
     {
         ApiVersion = "v1",
         Kind = "Pod",
