@@ -18,6 +18,7 @@ internal sealed partial class Reflector<T>
     internal const int MaxWatchTimeoutSeconds = 10 * 60;
     private static readonly TimeSpan s_initialBackoff = TimeSpan.FromMilliseconds(800);
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_minWatchDuration = TimeSpan.FromSeconds(1);
 
     private readonly ListWatch<T> _listWatch;
     private readonly SharedInformer<T> _target;
@@ -54,11 +55,18 @@ internal sealed partial class Reflector<T>
                     LogListed(_resource, list.Items.Count, LastResourceVersion);
                 }
 
-                bool gone = await WatchOnceAsync(LastResourceVersion, cancellationToken).ConfigureAwait(false);
+                long started = _timeProvider.GetTimestamp();
+                (bool gone, int events) = await WatchOnceAsync(LastResourceVersion, cancellationToken).ConfigureAwait(false);
                 if (gone)
                 {
                     LogGone(_resource, LastResourceVersion);
                     LastResourceVersion = null;
+                }
+                else if (events == 0 && _timeProvider.GetElapsedTime(started) < s_minWatchDuration)
+                {
+                    // A watch that ends at once with nothing in it is a server refusing to watch; re-watching right away
+                    // would spin, so it counts as a failure and backs off.
+                    throw new InvalidOperationException("The watch ended immediately without events.");
                 }
 
                 backoff = s_initialBackoff;
@@ -97,21 +105,23 @@ internal sealed partial class Reflector<T>
         _ => false,
     };
 
-    /// <summary>Runs one watch to its end; returns true when the server said the resourceVersion is gone.</summary>
-    private async Task<bool> WatchOnceAsync(string resourceVersion, CancellationToken cancellationToken)
+    /// <summary>Runs one watch to its end; returns whether the server said the resourceVersion is gone, and how many events came.</summary>
+    private async Task<(bool Gone, int Events)> WatchOnceAsync(string resourceVersion, CancellationToken cancellationToken)
     {
         var request = new WatchRequest(
             resourceVersion,
             _random.Next(MinWatchTimeoutSeconds, MaxWatchTimeoutSeconds + 1),
             AllowWatchBookmarks: true);
+        int events = 0;
         await foreach (InformerWatchEvent<T> e in _listWatch.Watch(request, cancellationToken).ConfigureAwait(false))
         {
+            events++;
             switch (e.Type)
             {
                 case WatchEventType.Error:
                     if (e.Status?.Code == (int)HttpStatusCode.Gone)
                     {
-                        return true;
+                        return (true, events);
                     }
 
                     // Any other ERROR leaves the stream's position unknown: back off, then list again rather than resume.
@@ -135,7 +145,7 @@ internal sealed partial class Reflector<T>
         }
 
         LogWatchEnded(_resource, LastResourceVersion ?? string.Empty);
-        return false;
+        return (false, events);
     }
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Listed {Count} {Resource} at resourceVersion {ResourceVersion}.")]

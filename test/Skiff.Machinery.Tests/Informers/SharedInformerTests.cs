@@ -103,6 +103,26 @@ public sealed class SharedInformerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Watch_EndsAtOnceWithoutEvents_BacksOffOnTimeProviderBeforeWatchingAgain()
+    {
+        var time = new SignalingTimeProvider();
+        var informer = new SharedInformer<V1Pod>(_fake.ListWatch, time, NullLogger<SharedInformer<V1Pod>>.Instance, TimeSpan.Zero);
+        _fake.EnqueueList("10", Pods.Make("a", "5"));
+        _fake.EnqueueWatch().Complete();
+        _running = informer.RunAsync(_stop.Token);
+        await _fake.NextWatchRequestAsync();
+
+        TimeSpan backoff = await time.NextTimerAsync();
+        Task<WatchRequest> next = _fake.NextWatchRequestAsync();
+        Assert.False(next.IsCompleted);
+        time.Advance(backoff);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(800), backoff);
+        Assert.Equal("10", (await next).ResourceVersion);
+        Assert.Equal(1, _fake.ListCalls);
+    }
+
+    [Fact]
     public async Task Handlers_CalledInRegistrationOrder_AfterCacheHoldsTheChange()
     {
         var informer = NewInformer(TimeSpan.Zero);

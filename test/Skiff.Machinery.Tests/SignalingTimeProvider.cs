@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Skiff.Machinery.Tests.Leases;
+namespace Skiff.Machinery.Tests;
 
 /// <summary>A FakeTimeProvider that reports each timer it creates, so a test advances time only once a loop is parked.</summary>
 internal sealed class SignalingTimeProvider : FakeTimeProvider
