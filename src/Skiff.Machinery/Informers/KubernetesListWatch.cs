@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using k8s;
+using k8s.Models;
+
+namespace Skiff.Machinery.Informers;
+
+/// <summary><see cref="ListWatch{T}"/>s over the generated <see cref="IKubernetes"/> client, across all namespaces.</summary>
+public static class KubernetesListWatch
+{
+    public static ListWatch<V1Pod> Pods(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1Pod, V1PodList>(
+            ct => client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1ReplicaSet> ReplicaSets(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1ReplicaSet, V1ReplicaSetList>(
+            ct => client.AppsV1.ListReplicaSetForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.AppsV1.WatchListReplicaSetForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1Deployment> Deployments(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1Deployment, V1DeploymentList>(
+            ct => client.AppsV1.ListDeploymentForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.AppsV1.WatchListDeploymentForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1Namespace> Namespaces(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1Namespace, V1NamespaceList>(
+            ct => client.CoreV1.ListNamespaceAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoreV1.WatchListNamespaceAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1Node> Nodes(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1Node, V1NodeList>(
+            ct => client.CoreV1.ListNodeAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoreV1.WatchListNodeAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Builds a list-watch from a generated List…Async call and its WatchList…Async twin (which reports errors through
+    /// its onError callback).
+    /// </summary>
+    public static ListWatch<T> Create<T, TList>(
+        Func<CancellationToken, Task<TList>> list,
+        Func<WatchRequest, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Item)>> watch)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+        where TList : IItems<T>, IMetadata<V1ListMeta>
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentNullException.ThrowIfNull(watch);
+        return new ListWatch<T>(
+            async ct =>
+            {
+                TList result = await list(ct).ConfigureAwait(false);
+                return new InformerList<T>([.. result.Items ?? []], result.Metadata?.ResourceVersion);
+            },
+            (request, ct) => WatchAsync(watch, request, ct));
+    }
+
+    private static async IAsyncEnumerable<InformerWatchEvent<T>> WatchAsync<T>(
+        Func<WatchRequest, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Item)>> watch,
+        WatchRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : class
+    {
+        // KubernetesClient reports an ERROR event (such as 410 Gone) through onError rather than as an event; the server
+        // ends the watch right after, so it is turned back into an event once the stream ends.
+        Exception? error = null;
+        await foreach ((WatchEventType type, T item) in watch(request, ex => error ??= ex, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new InformerWatchEvent<T>(type, item);
+        }
+
+        if (error is KubernetesException { Status: { } status })
+        {
+            yield return new InformerWatchEvent<T>(WatchEventType.Error, null, status);
+        }
+        else if (error is not null)
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+    }
+}
