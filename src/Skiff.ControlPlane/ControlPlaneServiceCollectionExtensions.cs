@@ -2,6 +2,8 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
+using Skiff.ControlPlane.Controllers.Deployment;
+using Skiff.ControlPlane.Controllers.ReplicaSet;
 
 namespace Skiff.ControlPlane;
 
@@ -24,6 +26,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddKeyedSingleton<IKubernetes>(
             ControlPlaneOptions.ClientKey,
             (provider, _) => new Kubernetes(provider.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Client!));
+        services.AddSingleton<Controller, ReplicaSetController>();
+        services.AddSingleton<Controller, DeploymentController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }

@@ -4,8 +4,10 @@ namespace Skiff.ControlPlane.Controllers.ReplicaSet;
 
 /// <summary>
 /// Pending creates and deletes per controller key, so a sync does not act again on a cache that has not yet seen its own
-/// writes (upstream's ControllerExpectations). A key is satisfied when every expected add and delete was observed, or when
-/// the expectations are older than the timeout (a lost watch event must not block the controller forever).
+/// writes (upstream's UIDTrackingControllerExpectations). Creates are counted; deletes are tracked by pod key, because a
+/// deleted pod is seen twice (deletionTimestamp set, then gone) and must be counted once. A key is satisfied when every
+/// expected create and delete was observed, or when the expectations are older than <see cref="Timeout"/>, so a lost watch
+/// event cannot block the controller forever.
 /// </summary>
 internal sealed class ControllerExpectations
 {
@@ -16,17 +18,30 @@ internal sealed class ControllerExpectations
 
     public ControllerExpectations(TimeProvider timeProvider) => _timeProvider = timeProvider;
 
-    public void Expect(string key, int adds, int deletes) =>
-        _entries[key] = new Entry(adds, deletes, _timeProvider.GetUtcNow());
+    public void ExpectCreations(string key, int adds) =>
+        _entries[key] = new Entry(adds, [], _timeProvider.GetUtcNow());
 
-    public void CreationObserved(string key) => Lower(key, 1, 0);
+    public void ExpectDeletions(string key, IEnumerable<string> podKeys) =>
+        _entries[key] = new Entry(0, [.. podKeys], _timeProvider.GetUtcNow());
 
-    public void DeletionObserved(string key) => Lower(key, 0, 1);
+    public void CreationObserved(string key)
+    {
+        if (_entries.TryGetValue(key, out Entry? entry))
+        {
+            Interlocked.Decrement(ref entry.Adds);
+        }
+    }
 
-    /// <summary>A create or delete that failed will never be observed: stop waiting for it.</summary>
-    public void CreationFailed(string key) => Lower(key, 1, 0);
+    /// <summary>A create that failed will never be observed: stop waiting for it.</summary>
+    public void CreationFailed(string key) => CreationObserved(key);
 
-    public void DeletionFailed(string key) => Lower(key, 0, 1);
+    public void DeletionObserved(string key, string podKey)
+    {
+        if (_entries.TryGetValue(key, out Entry? entry))
+        {
+            entry.Deletes.TryRemove(podKey, out _);
+        }
+    }
 
     public bool IsSatisfied(string key)
     {
@@ -35,24 +50,16 @@ internal sealed class ControllerExpectations
             return true;
         }
 
-        return (entry.Adds <= 0 && entry.Deletes <= 0) || _timeProvider.GetUtcNow() - entry.Timestamp > Timeout;
+        return (Volatile.Read(ref entry.Adds) <= 0 && entry.Deletes.IsEmpty) || _timeProvider.GetUtcNow() - entry.Timestamp > Timeout;
     }
 
     public void Delete(string key) => _entries.TryRemove(key, out _);
 
-    private void Lower(string key, int adds, int deletes)
-    {
-        if (_entries.TryGetValue(key, out Entry? entry))
-        {
-            Interlocked.Add(ref entry.Adds, -adds);
-            Interlocked.Add(ref entry.Deletes, -deletes);
-        }
-    }
-
-    private sealed class Entry(int adds, int deletes, DateTimeOffset timestamp)
+    private sealed class Entry(int adds, IEnumerable<string> deletes, DateTimeOffset timestamp)
     {
         public int Adds = adds;
-        public int Deletes = deletes;
+
+        public ConcurrentDictionary<string, bool> Deletes { get; } = new(deletes.Select(d => KeyValuePair.Create(d, true)), StringComparer.Ordinal);
 
         public DateTimeOffset Timestamp { get; } = timestamp;
     }

@@ -104,5 +104,8 @@ internal static class ReplicaSetSync
             : null;
     }
 
-    public static T Clone<T>(T value) => SkiffJson.FromBytes<T>(SkiffJson.ToBytes(value))!;
+    /// <summary>A deep copy through JSON: cached objects are shared, and the models' collections are mutable.</summary>
+    public static T Clone<T>(T value)
+        where T : class =>
+        SkiffJson.FromBytes<T>(SkiffJson.ToBytes(value)) ?? throw new InvalidOperationException("A non-null object serialised to null.");
 }

@@ -88,13 +88,15 @@ public sealed class ReplicaSetSyncTests
         var expectations = new ControllerExpectations(time);
         Assert.True(expectations.IsSatisfied("default/rs"));
 
-        expectations.Expect("default/rs", adds: 2, deletes: 0);
+        expectations.ExpectCreations("default/rs", 2);
         expectations.CreationObserved("default/rs");
         Assert.False(expectations.IsSatisfied("default/rs"));
         expectations.CreationObserved("default/rs");
         Assert.True(expectations.IsSatisfied("default/rs"));
 
-        expectations.Expect("default/rs", adds: 0, deletes: 1);
+        expectations.ExpectDeletions("default/rs", ["default/a", "default/b"]);
+        expectations.DeletionObserved("default/rs", "default/a");
+        expectations.DeletionObserved("default/rs", "default/a");
         Assert.False(expectations.IsSatisfied("default/rs"));
         time.Advance(ControllerExpectations.Timeout + TimeSpan.FromSeconds(1));
         Assert.True(expectations.IsSatisfied("default/rs"));
