@@ -74,6 +74,27 @@ public sealed class DeploymentServerTests(SkiffServerFixture fixture) : IClassFi
         Assert.Equal("NewReplicaSetAvailable", done.Status.Conditions.Single(c => c.Type == "Progressing").Reason);
         Assert.Equal("True", done.Status.Conditions.Single(c => c.Type == "Available").Status);
 
+        // rollout undo: the old template comes back (without the hash label, as kubectl sends it), the old ReplicaSet is
+        // reused, not duplicated, and becomes revision 3.
+        V1Deployment undo = ReplicaSetSync.Clone(done);
+        undo.Spec.Template = ReplicaSetSync.Clone(first.Spec.Template);
+        undo.Spec.Template.Metadata.Labels.Remove(PodTemplateHash.Label);
+        V1Deployment undone = await client.AppsV1.ReplaceNamespacedDeploymentAsync(undo, "roll", Namespace, cancellationToken: token);
+
+        await WaitUntilAsync(changed, async () => await MarkPodsReadyAsync(client, informers, created, token) && IsRolledOut(informers, "roll", undone.Metadata.Generation ?? 3), token);
+
+        sets = OwnedReplicaSets(informers, created);
+        Assert.Equal(2, sets.Count);
+        V1ReplicaSet reused = sets.Single(rs => rs.Metadata.Name == first.Metadata.Name);
+        Assert.Equal(("3", 3), (reused.Metadata.Annotations[DeploymentSync.RevisionAnnotation], reused.Spec.Replicas));
+        Assert.Equal(0, sets.Single(rs => rs.Metadata.Name == second.Metadata.Name).Spec.Replicas);
+
+        // Scale down: the ReplicaSet deletes surplus pods.
+        V1Deployment scale = ReplicaSetSync.Clone(informers.Deployments().Cache.Get(Namespace, "roll")!);
+        scale.Spec.Replicas = 1;
+        V1Deployment scaled = await client.AppsV1.ReplaceNamespacedDeploymentAsync(scale, "roll", Namespace, cancellationToken: token);
+        await WaitUntilAsync(changed, () => IsRolledOut(informers, "roll", scaled.Metadata.Generation ?? 4) && OwnedPods(informers, created).Count == 1, token);
+
         await stop.CancelAsync();
         await running;
     }
