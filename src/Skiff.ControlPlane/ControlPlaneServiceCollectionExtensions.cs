@@ -2,6 +2,8 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
+using Skiff.ControlPlane.Controllers.Namespace;
+using Skiff.ControlPlane.Controllers.ServiceAccount;
 
 namespace Skiff.ControlPlane;
 
@@ -24,6 +26,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddKeyedSingleton<IKubernetes>(
             ControlPlaneOptions.ClientKey,
             (provider, _) => new Kubernetes(provider.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Client!));
+        services.AddSingleton<Controller, NamespaceController>();
+        services.AddSingleton<Controller, ServiceAccountController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }
