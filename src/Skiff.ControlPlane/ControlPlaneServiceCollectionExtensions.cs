@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
 using Skiff.ControlPlane.Controllers.Deployment;
+using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
+using Skiff.ControlPlane.Controllers.ServiceAccount;
 
 namespace Skiff.ControlPlane;
 
@@ -26,6 +28,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddKeyedSingleton<IKubernetes>(
             ControlPlaneOptions.ClientKey,
             (provider, _) => new Kubernetes(provider.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Client!));
+        services.AddSingleton<Controller, NamespaceController>();
+        services.AddSingleton<Controller, ServiceAccountController>();
         services.AddSingleton<Controller, ReplicaSetController>();
         services.AddSingleton<Controller, DeploymentController>();
         services.AddHostedService<ControllerManager>();

@@ -1,8 +1,11 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Skiff.ApiServer;
 using Skiff.ApiServer.Authentication;
+using k8s;
 using Skiff.Commands;
+using Skiff.ControlPlane;
 using Skiff.Pki;
 using Skiff.Store;
 
@@ -36,7 +39,7 @@ internal sealed partial class ServerHost : IDisposable
 
         using var serviceAccountKey = System.Security.Cryptography.RSA.Create();
         serviceAccountKey.ImportFromPem(await File.ReadAllTextAsync(dataDirectory.ServiceAccountKey, cancellationToken));
-        await using WebApplication app = Build(credentials, serviceAccountKey);
+        await using WebApplication app = Build(dataDirectory, credentials, serviceAccountKey);
         var readiness = app.Services.GetRequiredService<ClusterReadiness>();
         LogStarting(_logger, _options.BindAddress, _options.SecurePort, _options.NodeName);
         if (!_options.DisableAgent)
@@ -56,7 +59,7 @@ internal sealed partial class ServerHost : IDisposable
 
     public void Dispose() => _bootstrapLoggers.Dispose();
 
-    private WebApplication Build(ServerCredentials credentials, System.Security.Cryptography.RSA serviceAccountKey)
+    private WebApplication Build(DataDirectory dataDirectory, ServerCredentials credentials, System.Security.Cryptography.RSA serviceAccountKey)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         SkiffLogging.Configure(builder.Logging, _options.LogLevel);
@@ -93,6 +96,14 @@ internal sealed partial class ServerHost : IDisposable
             api.ServiceAccountKey = serviceAccountKey;
             api.ServiceAccountIssuer = $"https://kubernetes.default.svc.{_options.ClusterDomain}";
         });
+        builder.Services.AddSkiffControlPlane(controlPlane =>
+        {
+            controlPlane.Client = ControlPlaneClient(dataDirectory, credentials, _options);
+            controlPlane.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
+            controlPlane.CaPem = credentials.CaPem;
+        });
+        builder.Services.AddOptions<ControlPlaneOptions>().Configure<ClusterReadiness>(
+            (controlPlane, readiness) => controlPlane.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));
         builder.Services.AddSingleton<ITokenAuthenticator, JoinTokenAuthenticator>();
         builder.Services.AddHostedService<StoreReadinessService>();
         builder.Services.AddHostedService<ApiReadinessService>();
@@ -102,6 +113,25 @@ internal sealed partial class ServerHost : IDisposable
         app.MapJoinEndpoints();
         app.MapSkiffApi();
         return app;
+    }
+
+    /// <summary>
+    /// The controller manager's client (k3s' habit): HTTPS to this server over loopback, trusting only the cluster CA and
+    /// presenting the <c>system:kube-controller-manager</c> certificate, so it passes authentication like any other client.
+    /// </summary>
+    private static KubernetesClientConfiguration ControlPlaneClient(DataDirectory dataDirectory, ServerCredentials credentials, ServerOptions options)
+    {
+        IPAddress address = options.BindAddress.Equals(IPAddress.Any) || options.BindAddress.Equals(IPAddress.IPv6Any)
+            ? IPAddress.Loopback
+            : options.BindAddress;
+        const string name = "kube-controller-manager";
+        return new KubernetesClientConfiguration
+        {
+            Host = new UriBuilder(Uri.UriSchemeHttps, address.ToString(), options.SecurePort).Uri.GetLeftPart(UriPartial.Authority),
+            SslCaCerts = [X509CertificateLoader.LoadCertificate(credentials.Ca.RawData)],
+            ClientCertificateData = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(dataDirectory.ClientCertificate(name)))),
+            ClientCertificateKeyData = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(dataDirectory.ClientKey(name)))),
+        };
     }
 
     /// <summary>The address the <c>kubernetes</c> endpoints name: the bind address, or the machine's first address when it binds every one.</summary>

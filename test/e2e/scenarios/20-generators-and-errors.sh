@@ -57,9 +57,19 @@ kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
 if [[ $(grep -c 'MODIFIED' watch.out) -ge 2 ]] && grep -q 'ADDED' watch.out; then e2e_pass "get -w sees the object and both changes"; else e2e_fail "get -w sees the object and both changes" "$(cat watch.out)"; fi
 
+# A configmap with a finalizer holds team-a in Terminating (the namespace controller would otherwise remove it at once), so
+# the refusal to create in a terminating namespace is checked without a race; releasing it lets the namespace go.
+cat >hold.yaml <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: hold, namespace: team-a, finalizers: ["example.com/hold"]}
+YAML
+expect "configmap with a finalizer" 'configmap/hold created' -- kubectl apply -f hold.yaml
 expect "delete namespace marks it Terminating" 'namespace "team-a" deleted' -- kubectl delete namespace team-a --wait=false
 expect "namespace is Terminating" 'Terminating' -- kubectl get namespace team-a
 expect_fail "no create in a terminating namespace" 'configmaps "late" is forbidden: unable to create new content in namespace team-a because it is being terminated' -- kubectl -n team-a create configmap late --from-literal=a=1
+expect "release the finalizer" 'patched' -- kubectl -n team-a patch configmap hold --type=merge -p '{"metadata":{"finalizers":null}}'
+expect "deleted namespace disappears once empty" '^gone$' -- bash -c 'for _ in $(seq 120); do kubectl get namespace team-a >/dev/null 2>&1 || { echo gone; exit 0; }; sleep 0.5; done; exit 1'
 
 # Authentication: anonymous, join token, service-account token.
 server=$(kubectl config view -o jsonpath='{.clusters[0].cluster.server}')

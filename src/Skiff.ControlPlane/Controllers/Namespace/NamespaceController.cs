@@ -1,0 +1,181 @@
+using System.Net;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Skiff.Machinery.Catalog;
+using Skiff.Machinery.Informers;
+
+[assembly: System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Naming", "CA1716", Scope = "namespace", Target = "~N:Skiff.ControlPlane.Controllers.Namespace",
+    Justification = "One folder and namespace per kind, named after the kind (STYLE.md §8).")]
+
+namespace Skiff.ControlPlane.Controllers.Namespace;
+
+/// <summary>
+/// Upstream's namespace lifecycle controller: once a namespace has a deletionTimestamp, deletes every namespaced object in it
+/// (every stored, namespaced resource of the <see cref="ResourceCatalog"/> with list and delete, no discovery needed), and
+/// when nothing is left removes the <c>kubernetes</c> finalizer through <c>/finalize</c>, after which the API server removes
+/// the namespace. Objects that take time to go (pods with a grace period, objects with finalizers) requeue the namespace.
+/// </summary>
+public sealed partial class NamespaceController : Controller
+{
+    public const string FinalizerName = "kubernetes";
+
+    /// <summary>How soon to look again while objects are still going away (upstream estimates; a short fixed wait suffices).</summary>
+    private static readonly TimeSpan s_recheck = TimeSpan.FromSeconds(1);
+
+    private readonly IKubernetes _client;
+    private readonly ResourceInfo[] _resources;
+    private readonly ILogger<NamespaceController> _logger;
+    private SharedInformer<V1Namespace>? _namespaces;
+
+    public NamespaceController(
+        [FromKeyedServices(ControlPlaneOptions.ClientKey)] IKubernetes client,
+        TimeProvider timeProvider,
+        ILogger<NamespaceController> logger)
+        : base("namespace", 2, timeProvider, logger)
+    {
+        _client = client;
+        _logger = logger;
+        _resources = [.. ResourceCatalog.BuiltIn.Resources.Where(r =>
+            r.Namespaced && !r.IsVirtual && r.Verbs.Contains("list") && r.Verbs.Contains("delete"))];
+    }
+
+    protected override void AddInformerHandlers(SharedInformerFactory informers)
+    {
+        _namespaces = informers.Namespaces();
+        _namespaces.AddEventHandler(new InformerHandler<V1Namespace>(
+            onAdd: ns =>
+            {
+                if (ns.Metadata?.DeletionTimestamp is not null)
+                {
+                    Enqueue(ns);
+                }
+            },
+            onUpdate: (_, ns) =>
+            {
+                if (ns.Metadata?.DeletionTimestamp is not null)
+                {
+                    Enqueue(ns);
+                }
+            }));
+    }
+
+    protected override async Task ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        V1Namespace? ns = _namespaces?.Cache.Get(null, key);
+        if (ns?.Metadata?.DeletionTimestamp is null)
+        {
+            return;
+        }
+
+        string name = ns.Metadata.Name;
+        if (ns.Spec?.Finalizers is not { } finalizers || !finalizers.Contains(FinalizerName))
+        {
+            return;
+        }
+
+        int remaining = 0;
+        foreach (ResourceInfo resource in _resources)
+        {
+            remaining += await DeleteContentAsync(resource, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (remaining > 0)
+        {
+            LogWaiting(_logger, name, remaining);
+            Queue.AddAfter(key, s_recheck);
+            return;
+        }
+
+        // The cached object is shared: finalize a copy, and only the finalizer list changes.
+        V1Namespace finalized = KubernetesJson.Deserialize<V1Namespace>(KubernetesJson.Serialize(ns));
+        finalized.Spec!.Finalizers = [.. finalizers.Where(f => f != FinalizerName)];
+        try
+        {
+            await _client.CoreV1.ReplaceNamespaceFinalizeAsync(finalized, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            LogFinalized(_logger, name);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Already gone: nothing left to do.
+        }
+    }
+
+    /// <summary>Deletes every object of one resource in the namespace and returns how many are still listed afterwards.</summary>
+    private async Task<int> DeleteContentAsync(ResourceInfo resource, string ns, CancellationToken cancellationToken)
+    {
+        string collection = CollectionPath(resource, ns);
+        IReadOnlyList<string> names = await ListNamesAsync(collection, cancellationToken).ConfigureAwait(false);
+        if (names.Count == 0)
+        {
+            return 0;
+        }
+
+        foreach (string name in names)
+        {
+            using HttpResponseMessage response = await SendAsync(
+                HttpMethod.Delete, $"{collection}/{Uri.EscapeDataString(name)}", cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is not HttpStatusCode.NotFound && !response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException(
+                    $"Deleting {resource.QualifiedName} {ns}/{name} failed with {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+            }
+        }
+
+        return (await ListNamesAsync(collection, cancellationToken).ConfigureAwait(false)).Count;
+    }
+
+    private async Task<IReadOnlyList<string>> ListNamesAsync(string collection, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Get, collection, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return [];
+        }
+
+        string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Listing {collection} failed with {(int)response.StatusCode}: {body}");
+        }
+
+        using var document = JsonDocument.Parse(body);
+        if (!document.RootElement.TryGetProperty("items", out JsonElement items) || items.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var names = new List<string>();
+        foreach (JsonElement item in items.EnumerateArray())
+        {
+            if (item.TryGetProperty("metadata", out JsonElement metadata)
+                && metadata.TryGetProperty("name", out JsonElement name)
+                && name.GetString() is { } value)
+            {
+                names.Add(value);
+            }
+        }
+
+        return names;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
+    {
+        // The generated client has no generic, group-agnostic calls for the core group; send raw REST through its own
+        // HttpClient, which carries this component's client certificate and trust.
+        var kubernetes = (Kubernetes)_client;
+        using var request = new HttpRequestMessage(method, new Uri(kubernetes.BaseUri, path));
+        request.Headers.Accept.ParseAdd("application/json");
+        return await kubernetes.HttpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string CollectionPath(ResourceInfo resource, string ns)
+    {
+        string prefix = string.IsNullOrEmpty(resource.Group) ? $"api/{resource.Version}" : $"apis/{resource.Group}/{resource.Version}";
+        return $"{prefix}/namespaces/{Uri.EscapeDataString(ns)}/{resource.Plural}";
+    }
+}
