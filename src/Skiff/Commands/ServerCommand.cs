@@ -31,13 +31,17 @@ internal static class ServerCommand
             DefaultValueFactory = _ => "cluster.local",
         };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Run only the control plane, no node agent." };
+        var disableControllerManager = new Option<bool>("--disable-controller-manager")
+        {
+            Description = "Do not run the controller manager (k3s' flag); tests use it to run controllers of their own.",
+        };
         Option<string> nodeName = OptionParsers.NodeName("The name of this machine's Node (default: the host name).");
         Option<LogLevel> logLevel = OptionParsers.LogLevel();
 
         var command = new Command("server", "Run the control plane and, unless --disable-agent is given, a node agent.")
         {
             dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, serviceCidr, clusterDns,
-            clusterDomain, disableAgent, nodeName, logLevel,
+            clusterDomain, disableAgent, disableControllerManager, nodeName, logLevel,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -55,6 +59,7 @@ internal static class ServerCommand
                 ClusterDns = OptionParsers.Value(parseResult, clusterDns),
                 ClusterDomain = OptionParsers.Value(parseResult, clusterDomain),
                 DisableAgent = parseResult.GetValue(disableAgent),
+                DisableControllerManager = parseResult.GetValue(disableControllerManager),
                 NodeName = OptionParsers.Value(parseResult, nodeName),
                 LogLevel = parseResult.GetValue(logLevel),
             };

@@ -26,6 +26,8 @@ internal sealed record ServerOptions
 
     public bool DisableAgent { get; init; }
 
+    public bool DisableControllerManager { get; init; }
+
     public required string NodeName { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;

@@ -96,14 +96,18 @@ internal sealed partial class ServerHost : IDisposable
             api.ServiceAccountKey = serviceAccountKey;
             api.ServiceAccountIssuer = $"https://kubernetes.default.svc.{_options.ClusterDomain}";
         });
-        builder.Services.AddSkiffControlPlane(controlPlane =>
+        if (!_options.DisableControllerManager)
         {
-            controlPlane.Client = ControlPlaneClient(dataDirectory, credentials, _options);
-            controlPlane.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
-            controlPlane.CaPem = credentials.CaPem;
-        });
-        builder.Services.AddOptions<ControlPlaneOptions>().Configure<ClusterReadiness>(
-            (controlPlane, readiness) => controlPlane.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));
+            builder.Services.AddSkiffControlPlane(controlPlane =>
+            {
+                controlPlane.Client = ControlPlaneClient(dataDirectory, credentials, _options);
+                controlPlane.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
+                controlPlane.CaPem = credentials.CaPem;
+            });
+            builder.Services.AddOptions<ControlPlaneOptions>().Configure<ClusterReadiness>(
+                (controlPlane, readiness) => controlPlane.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));
+        }
+
         builder.Services.AddSingleton<ITokenAuthenticator, JoinTokenAuthenticator>();
         builder.Services.AddHostedService<StoreReadinessService>();
         builder.Services.AddHostedService<ApiReadinessService>();

@@ -3,7 +3,7 @@ using Skiff.TestKit.Server;
 
 namespace Skiff.ControlPlane.Tests.Server;
 
-/// <summary>One real <c>skiff server</c> per test class, and an official KubernetesClient built from its admin kubeconfig.</summary>
+/// <summary>One real <c>skiff server</c> (without its controller manager) per test class, and an official KubernetesClient built from its admin kubeconfig.</summary>
 public sealed class SkiffServerFixture : IAsyncLifetime, IDisposable
 {
     private SkiffServerProcess? _server;
@@ -19,7 +19,8 @@ public sealed class SkiffServerFixture : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        _server = await SkiffServerProcess.StartAsync(null, timeout.Token);
+        // The tests run the controllers under test themselves; the server's own controller manager would race them.
+        _server = await SkiffServerProcess.StartAsync(new SkiffServerOptions { ExtraArguments = ["--disable-controller-manager"] }, timeout.Token);
         _client = NewClient();
     }
 
