@@ -80,6 +80,14 @@ public sealed partial class DeploymentController : Controller
                 return;
             }
 
+            // Upstream mirrors the new ReplicaSet's revision onto the Deployment; kubectl rollout undo's JSON patch replaces
+            // /metadata/annotations and fails on a Deployment without any.
+            if (newRs is not null && DeploymentRevision(deployment) != DeploymentSync.Revision(newRs).ToString(CultureInfo.InvariantCulture))
+            {
+                await PatchDeploymentRevisionAsync(deployment, DeploymentSync.Revision(newRs), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             foreach (V1ReplicaSet rs in DeploymentSync.ReplicaSetsToCleanUp(deployment, old))
             {
                 await DeleteReplicaSetAsync(rs, cancellationToken).ConfigureAwait(false);
@@ -235,6 +243,25 @@ public sealed partial class DeploymentController : Controller
             new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch),
             rs.Metadata.Name,
             rs.Metadata.NamespaceProperty,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string? DeploymentRevision(V1Deployment deployment) =>
+        deployment.Metadata?.Annotations is { } a && a.TryGetValue(DeploymentSync.RevisionAnnotation, out string? v) ? v : null;
+
+    private async Task PatchDeploymentRevisionAsync(V1Deployment deployment, long revision, CancellationToken cancellationToken)
+    {
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["annotations"] = new JsonObject { [DeploymentSync.RevisionAnnotation] = revision.ToString(CultureInfo.InvariantCulture) },
+            },
+        };
+        await _client.AppsV1.PatchNamespacedDeploymentAsync(
+            new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch),
+            deployment.Metadata.Name,
+            deployment.Metadata.NamespaceProperty,
             cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 

@@ -72,6 +72,7 @@ public sealed class DeploymentServerTests(SkiffServerFixture fixture) : IClassFi
         Assert.Equal((3, 3, 3, 0), (done.Status.Replicas, done.Status.UpdatedReplicas, done.Status.AvailableReplicas, done.Status.UnavailableReplicas ?? 0));
         Assert.True(done.Status.ObservedGeneration >= updated.Metadata.Generation);
         Assert.Equal("NewReplicaSetAvailable", done.Status.Conditions.Single(c => c.Type == "Progressing").Reason);
+        Assert.Equal("2", done.Metadata.Annotations[DeploymentSync.RevisionAnnotation]);
         Assert.Equal("True", done.Status.Conditions.Single(c => c.Type == "Available").Status);
 
         // rollout undo: the old template comes back (without the hash label, as kubectl sends it), the old ReplicaSet is
