@@ -13,7 +13,7 @@ namespace Skiff.Hosting;
 
 /// <summary>
 /// <c>skiff server</c>'s composition, in k3s' start order: data directory and certificates, then the store, then the HTTPS
-/// endpoints; later the API server, controllers and embedded agent are added here.
+/// endpoints, the API server and the controller manager; later the embedded agent is added here.
 /// </summary>
 internal sealed partial class ServerHost : IDisposable
 {

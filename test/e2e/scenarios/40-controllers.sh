@@ -39,5 +39,7 @@ expect "create configmap with a finalizer" 'configmap/held created' -- kubectl a
 expect "delete namespace t2" 'namespace "t2" deleted' -- kubectl delete namespace t2 --wait=false
 eventually "held configmap is being deleted" 20 -- bash -c '[[ -n "$(kubectl -n t2 get configmap held -o jsonpath={.metadata.deletionTimestamp})" ]]'
 expect "namespace stays Terminating" 'Terminating' -- kubectl get namespace t2
+eventually "condition names the finalizer that holds it" 20 -- bash -c 'kubectl get namespace t2 -o jsonpath="{.status.conditions[?(@.type==\"NamespaceFinalizersRemaining\")].message}" | grep -q "example.com/hold in 1 resource instances"'
+expect "condition says content remains" 'Some resources are remaining: configmaps has 1 resource instances' -- kubectl get namespace t2 -o 'jsonpath={.status.conditions[?(@.type=="NamespaceContentRemaining")].message}'
 expect "release the finalizer" 'patched' -- kubectl -n t2 patch configmap held --type=merge -p '{"metadata":{"finalizers":null}}'
 eventually "namespace t2 goes once empty" 20 -- bash -c '! kubectl get namespace t2 >/dev/null 2>&1'

@@ -78,22 +78,49 @@ public sealed partial class NamespaceController : Controller
             return;
         }
 
-        int remaining = 0;
+        var failures = new List<string>();
+        var remaining = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var finalizersLeft = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (ResourceInfo resource in _resources)
         {
-            remaining += await DeleteContentAsync(resource, name, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                IReadOnlyList<RemainingObject> left = await DeleteContentAsync(resource, name, cancellationToken).ConfigureAwait(false);
+                if (left.Count > 0)
+                {
+                    remaining[resource.QualifiedName] = left.Count;
+                }
+
+                foreach (string finalizer in left.SelectMany(o => o.Finalizers))
+                {
+                    finalizersLeft[finalizer] = finalizersLeft.GetValueOrDefault(finalizer) + 1;
+                }
+            }
+            catch (Exception failure) when (failure is HttpRequestException or InvalidOperationException or JsonException)
+            {
+                // Keep deleting the other resources; the failure shows in the conditions and the namespace is retried.
+                failures.Add($"{resource.QualifiedName}: {failure.Message}");
+            }
         }
 
-        if (remaining > 0)
+        ns = await UpdateConditionsAsync(ns, DeletionConditions(failures, remaining, finalizersLeft), cancellationToken).ConfigureAwait(false);
+        if (failures.Count > 0)
         {
-            LogWaiting(_logger, name, remaining);
+            throw new InvalidOperationException($"Deleting the content of namespace {name} failed: {string.Join("; ", failures)}");
+        }
+
+        if (remaining.Count > 0)
+        {
+            int count = remaining.Values.Sum();
+            LogWaiting(_logger, name, count);
             Queue.AddAfter(key, s_recheck);
             return;
         }
 
-        // The cached object is shared: finalize a copy, and only the finalizer list changes.
+        // The cached object is shared: finalize a copy (of the status update's result, so its resourceVersion is current).
         V1Namespace finalized = KubernetesJson.Deserialize<V1Namespace>(KubernetesJson.Serialize(ns));
-        finalized.Spec!.Finalizers = [.. finalizers.Where(f => f != FinalizerName)];
+        finalized.Spec ??= new V1NamespaceSpec();
+        finalized.Spec.Finalizers = [.. finalizers.Where(f => f != FinalizerName)];
         try
         {
             await _client.CoreV1.ReplaceNamespaceFinalizeAsync(finalized, name, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -106,16 +133,16 @@ public sealed partial class NamespaceController : Controller
     }
 
     /// <summary>Deletes every object of one resource in the namespace and returns how many are still listed afterwards.</summary>
-    private async Task<int> DeleteContentAsync(ResourceInfo resource, string ns, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<RemainingObject>> DeleteContentAsync(ResourceInfo resource, string ns, CancellationToken cancellationToken)
     {
         string collection = CollectionPath(resource, ns);
-        IReadOnlyList<string> names = await ListNamesAsync(collection, cancellationToken).ConfigureAwait(false);
-        if (names.Count == 0)
+        IReadOnlyList<RemainingObject> objects = await ListAsync(collection, cancellationToken).ConfigureAwait(false);
+        if (objects.Count == 0)
         {
-            return 0;
+            return [];
         }
 
-        foreach (string name in names)
+        foreach (string name in objects.Where(o => !o.Deleting).Select(o => o.Name))
         {
             using HttpResponseMessage response = await SendAsync(
                 HttpMethod.Delete, $"{collection}/{Uri.EscapeDataString(name)}", cancellationToken).ConfigureAwait(false);
@@ -126,10 +153,10 @@ public sealed partial class NamespaceController : Controller
             }
         }
 
-        return (await ListNamesAsync(collection, cancellationToken).ConfigureAwait(false)).Count;
+        return await ListAsync(collection, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<string>> ListNamesAsync(string collection, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<RemainingObject>> ListAsync(string collection, CancellationToken cancellationToken)
     {
         using HttpResponseMessage response = await SendAsync(HttpMethod.Get, collection, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
@@ -149,18 +176,22 @@ public sealed partial class NamespaceController : Controller
             return [];
         }
 
-        var names = new List<string>();
+        var objects = new List<RemainingObject>();
         foreach (JsonElement item in items.EnumerateArray())
         {
             if (item.TryGetProperty("metadata", out JsonElement metadata)
                 && metadata.TryGetProperty("name", out JsonElement name)
                 && name.GetString() is { } value)
             {
-                names.Add(value);
+                bool deleting = metadata.TryGetProperty("deletionTimestamp", out JsonElement deletion) && deletion.ValueKind == JsonValueKind.String;
+                string[] finalizers = metadata.TryGetProperty("finalizers", out JsonElement list) && list.ValueKind == JsonValueKind.Array
+                    ? [.. list.EnumerateArray().Select(f => f.GetString()).OfType<string>()]
+                    : [];
+                objects.Add(new RemainingObject(value, deleting, finalizers));
             }
         }
 
-        return names;
+        return objects;
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
@@ -172,6 +203,9 @@ public sealed partial class NamespaceController : Controller
         request.Headers.Accept.ParseAdd("application/json");
         return await kubernetes.HttpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>An object still listed in the namespace: whether it is already being deleted, and what holds it.</summary>
+    private sealed record RemainingObject(string Name, bool Deleting, IReadOnlyList<string> Finalizers);
 
     private static string CollectionPath(ResourceInfo resource, string ns)
     {
