@@ -37,5 +37,17 @@ expect "undo" 'rolled back' -- kubectl rollout undo deployment/web
 expect "rollout status after undo" 'successfully rolled out' -- timeout 60 kubectl rollout status deployment/web
 expect "history shows 2,3 after undo" '^3 +<none>' -- kubectl rollout history deployment/web
 expect "two ReplicaSets, old one reused" '^2$' -- bash -c 'kubectl get rs -l app=web -o name | wc -l'
+expect "scale to 1" 'scaled' -- kubectl scale deployment/web --replicas=1
+eventually "one pod remains" 30 -- bash -c '[ "$(kubectl get pods -l app=web -o name | wc -l)" -eq 1 ]'
+expect "rollout restart" 'restarted' -- kubectl rollout restart deployment/web
+expect "rollout status after restart" 'successfully rolled out' -- timeout 60 kubectl rollout status deployment/web
+expect "restart made a third ReplicaSet" '^3$' -- bash -c 'kubectl get rs -l app=web -o name | wc -l'
+expect "pause" 'paused' -- kubectl rollout pause deployment/web
+expect "set image while paused" 'image updated' -- kubectl set image deployment/web nginx=nginx:1.29
+sleep 2
+expect "paused deployment does not roll" '^3$' -- bash -c 'kubectl get rs -l app=web -o name | wc -l'
+expect "resume" 'resumed' -- kubectl rollout resume deployment/web
+expect "rollout status after resume" 'successfully rolled out' -- timeout 60 kubectl rollout status deployment/web
+expect "resumed rollout runs the new image" '^nginx:1.29$' -- kubectl get pods -l app=web -o 'jsonpath={.items[*].spec.containers[0].image}'
 kill "$kubelet_pid" 2>/dev/null
 wait "$kubelet_pid" 2>/dev/null
