@@ -100,6 +100,54 @@ public sealed class DeploymentServerTests(SkiffServerFixture fixture) : IClassFi
         await running;
     }
 
+    [Fact]
+    public async Task Deployment_Recreate_NewPodsOnlyAfterOldPodsAreGone()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        CancellationToken token = timeout.Token;
+        Kubernetes client = fixture.Client;
+        await using var informers = new SharedInformerFactory(client, TimeProvider.System, NullLoggerFactory.Instance, TimeSpan.Zero);
+        using var replicaSetController = new ReplicaSetController(client, TimeProvider.System, NullLogger<ReplicaSetController>.Instance, workers: 2);
+        using var deploymentController = new DeploymentController(client, TimeProvider.System, NullLogger<DeploymentController>.Instance, workers: 2);
+        replicaSetController.Register(informers);
+        deploymentController.Register(informers);
+        var changed = new SemaphoreSlim(0);
+        var podsSeenWithMixedImages = 0;
+        informers.Pods().AddEventHandler(Signal<V1Pod>(changed));
+        informers.ReplicaSets().AddEventHandler(Signal<V1ReplicaSet>(changed));
+        informers.Deployments().AddEventHandler(Signal<V1Deployment>(changed));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        informers.Start(stop.Token);
+        Task running = Task.WhenAll(replicaSetController.RunAsync(stop.Token), deploymentController.RunAsync(stop.Token));
+        V1Deployment spec = NewDeployment("recreate", "nginx:1");
+        spec.Spec.Strategy = new V1DeploymentStrategy { Type = "Recreate" };
+        V1Deployment created = await client.AppsV1.CreateNamespacedDeploymentAsync(spec, Namespace, cancellationToken: token);
+        await WaitUntilAsync(changed, async () => await MarkPodsReadyAsync(client, informers, created, token) && IsRolledOut(informers, "recreate", 1), token);
+
+        V1Deployment change = ReplicaSetSync.Clone(informers.Deployments().Cache.Get(Namespace, "recreate")!);
+        change.Spec.Template.Spec.Containers[0].Image = "nginx:2";
+        V1Deployment updated = await client.AppsV1.ReplaceNamespacedDeploymentAsync(change, "recreate", Namespace, cancellationToken: token);
+        await WaitUntilAsync(
+            changed,
+            async () =>
+            {
+                if (OwnedPods(informers, created).Select(p => p.Spec.Containers[0].Image).Distinct().Count() > 1)
+                {
+                    podsSeenWithMixedImages++;
+                }
+
+                return await MarkPodsReadyAsync(client, informers, created, token) && IsRolledOut(informers, "recreate", updated.Metadata.Generation ?? 2);
+            },
+            token);
+
+        Assert.Equal(0, podsSeenWithMixedImages);
+        Assert.All(OwnedPods(informers, created), p => Assert.Equal("nginx:2", p.Spec.Containers[0].Image));
+        Assert.Equal(2, OwnedReplicaSets(informers, created).Count);
+
+        await stop.CancelAsync();
+        await running;
+    }
+
     // What kubectl rollout status checks (KUBECTL.md §3).
     // The cache may still hold the previous generation's finished status, so the generation written must be seen first.
     private static bool IsRolledOut(SharedInformerFactory informers, string name, long generation) =>
