@@ -78,7 +78,7 @@ expect_eq "apply changed the image" 'nginx:1.27' -- kubectl get deploy demo -o '
 expect_eq "generation bumped by spec change" '2' -- kubectl get deploy demo -o 'jsonpath={.metadata.generation}'
 expect "deployment defaults" 'maxSurge: 25%' -- kubectl get deploy demo -o yaml
 expect "deployment revisionHistoryLimit" 'revisionHistoryLimit: 10' -- kubectl get deploy demo -o yaml
-expect "get deploy table" '^demo +0/2 +0 +0 +[0-9]+s$' -- kubectl get deploy --no-headers
+expect "get deploy table" '^demo +[0-9]/2 +[0-9] +0 +[0-9]+s$' -- kubectl get deploy --no-headers
 expect "scale" '^deployment.apps/demo scaled$' -- kubectl scale deployment demo --replicas=3
 expect_eq "scale changed replicas" '3' -- kubectl get deploy demo -o 'jsonpath={.spec.replicas}'
 expect "wait on a jsonpath" 'condition met' -- kubectl wait --for=jsonpath='{.spec.replicas}'=3 deployment/demo --timeout=10s
@@ -90,18 +90,20 @@ expect_fail "json patch that does not apply" 'invalid.*doc is missing path' -- k
 expect "rollout restart" 'restarted' -- kubectl rollout restart deployment/demo
 expect "set image" 'image updated' -- kubectl set image deployment/demo app=nginx:1.28
 
-kubectl get deploy demo -o yaml >replace.yaml
-sed -i 's/minReadySeconds: 7/minReadySeconds: 9/' replace.yaml
-expect "replace" '^deployment.apps/demo replaced$' -- kubectl replace -f replace.yaml
+# replace and edit on an object no controller writes to, so the resourceVersion read is still current when it is sent.
+kubectl create configmap settings --from-literal=level=7 >/dev/null
+kubectl get configmap settings -o yaml >replace.yaml
+sed -i 's/level: "7"/level: "9"/' replace.yaml
+expect "replace" '^configmap/settings replaced$' -- kubectl replace -f replace.yaml
 expect_fail "replace with the old resourceVersion conflicts" 'Conflict|modified' -- kubectl replace -f replace.yaml
 
 cat >editor.sh <<'SH'
 #!/bin/sh
-sed -i 's/minReadySeconds: 9/minReadySeconds: 11/' "$1"
+sed -i 's/level: "9"/level: "11"/' "$1"
 SH
 chmod +x editor.sh
-expect "edit with a scripted editor" '^deployment.apps/demo edited$' -- env KUBE_EDITOR="$PWD/editor.sh" kubectl edit deployment demo
-expect_eq "edit applied" '11' -- kubectl get deploy demo -o 'jsonpath={.spec.minReadySeconds}'
+expect "edit with a scripted editor" '^configmap/settings edited$' -- env KUBE_EDITOR="$PWD/editor.sh" kubectl edit configmap settings
+expect_eq "edit applied" '11' -- kubectl get configmap settings -o 'jsonpath={.data.level}'
 
 expect "server-side apply creates" 'serverside-applied' -- kubectl apply --server-side -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa"},"data":{"a":"1"}}'
 expect "server-side apply updates" 'serverside-applied' -- kubectl apply --server-side -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa"},"data":{"a":"2","b":"3"}}'
