@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skiff.Machinery.Leases;
-using Skiff.Machinery.Tests.Server;
+using Skiff.TestKit.Server;
 
 namespace Skiff.Machinery.Tests.Leases;
 

@@ -14,7 +14,7 @@ namespace Skiff.ControlPlane.Tests.Controllers.Deployment;
 /// The ReplicaSet and Deployment controllers run directly (no ControllerManager) against a real <c>skiff server
 /// --disable-agent</c>. No kubelet exists, so the test plays it: it marks pods Running and Ready through pods/status.
 /// </summary>
-public sealed class DeploymentServerTests(SkiffServerFixture fixture) : IClassFixture<SkiffServerFixture>
+public sealed class DeploymentServerTests(ControlPlaneServerFixture fixture) : IClassFixture<ControlPlaneServerFixture>
 {
     private const string Namespace = "default";
 

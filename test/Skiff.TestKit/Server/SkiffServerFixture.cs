@@ -1,10 +1,13 @@
 using k8s;
-using Skiff.TestKit.Server;
+using Xunit;
 
-namespace Skiff.ControlPlane.Tests.Server;
+namespace Skiff.TestKit.Server;
 
-/// <summary>One real <c>skiff server</c> (without its controller manager) per test class, and an official KubernetesClient built from its admin kubeconfig.</summary>
-public sealed class SkiffServerFixture : IAsyncLifetime, IDisposable
+/// <summary>
+/// One real <c>skiff server</c> per test class (an xunit class fixture), and an official KubernetesClient built from its admin
+/// kubeconfig. Derive and override <see cref="Options"/> to start it differently.
+/// </summary>
+public class SkiffServerFixture : IAsyncLifetime, IDisposable
 {
     private SkiffServerProcess? _server;
     private Kubernetes? _client;
@@ -13,17 +16,20 @@ public sealed class SkiffServerFixture : IAsyncLifetime, IDisposable
 
     public Kubernetes Client => _client ?? throw new InvalidOperationException("The server has not started.");
 
+    /// <summary>How the server is started; null for the defaults.</summary>
+    protected virtual SkiffServerOptions? Options => null;
+
     /// <summary>A second client of the same server, as a separate process (another controller manager) would have.</summary>
     public Kubernetes NewClient() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath));
 
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        // The tests run the controllers under test themselves; the server's own controller manager would race them.
-        _server = await SkiffServerProcess.StartAsync(new SkiffServerOptions { ExtraArguments = ["--disable-controller-manager"] }, timeout.Token);
+        _server = await SkiffServerProcess.StartAsync(Options, timeout.Token);
         _client = NewClient();
     }
 
+    // xunit calls DisposeAsync and then Dispose on a fixture: the server stops in the first, the client is released in the second.
     public async Task DisposeAsync()
     {
         if (_server is not null)
@@ -32,5 +38,9 @@ public sealed class SkiffServerFixture : IAsyncLifetime, IDisposable
         }
     }
 
-    public void Dispose() => _client?.Dispose();
+    public void Dispose()
+    {
+        _client?.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
