@@ -25,13 +25,16 @@ setsid nohup out/skiff server --data-dir "$DATA_DIR" "$@" >>"$LOG" 2>&1 </dev/nu
 echo $! >"$PIDFILE"
 
 for _ in $(seq 150); do
+  # Check our own process first: another server already on the port would answer /readyz too.
+  kill -0 "$(cat "$PIDFILE")" 2>/dev/null || { echo "skiff: the server exited; see $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
   if [[ -f "$DATA_DIR/admin.kubeconfig" ]] && kubectl --kubeconfig "$DATA_DIR/admin.kubeconfig" get --raw /readyz >/dev/null 2>&1; then
+    sleep 1
+    kill -0 "$(cat "$PIDFILE")" 2>/dev/null || { echo "skiff: the server exited; see $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
     echo "skiff: ready. Use it with:"
     echo "  export KUBECONFIG=$DATA_DIR/admin.kubeconfig"
     echo "  kubectl version"
     exit 0
   fi
-  kill -0 "$(cat "$PIDFILE")" 2>/dev/null || { echo "skiff: the server exited; see $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
   sleep 0.2
 done
 echo "skiff: the server did not become ready in 30 s; see $LOG" >&2
