@@ -6,6 +6,7 @@ using Skiff.ControlPlane.Controllers.Deployment;
 using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
+using Skiff.ControlPlane.Events;
 
 namespace Skiff.ControlPlane;
 
@@ -28,6 +29,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddKeyedSingleton<IKubernetes>(
             ControlPlaneOptions.ClientKey,
             (provider, _) => new Kubernetes(provider.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Client!));
+        services.AddSingleton<IEventRecorder, EventRecorder>();
         services.AddSingleton<Controller, NamespaceController>();
         services.AddSingleton<Controller, ServiceAccountController>();
         services.AddSingleton<Controller, ReplicaSetController>();

@@ -53,6 +53,114 @@ public static class KubernetesListWatch
                 allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
     }
 
+    public static ListWatch<V1StatefulSet> StatefulSets(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1StatefulSet, V1StatefulSetList>(
+            ct => client.AppsV1.ListStatefulSetForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.AppsV1.WatchListStatefulSetForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1DaemonSet> DaemonSets(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1DaemonSet, V1DaemonSetList>(
+            ct => client.AppsV1.ListDaemonSetForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.AppsV1.WatchListDaemonSetForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1ControllerRevision> ControllerRevisions(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1ControllerRevision, V1ControllerRevisionList>(
+            ct => client.AppsV1.ListControllerRevisionForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.AppsV1.WatchListControllerRevisionForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1Job> Jobs(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1Job, V1JobList>(
+            ct => client.BatchV1.ListJobForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.BatchV1.WatchListJobForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1CronJob> CronJobs(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1CronJob, V1CronJobList>(
+            ct => client.BatchV1.ListCronJobForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.BatchV1.WatchListCronJobForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1Service> Services(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1Service, V1ServiceList>(
+            ct => client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1Endpoints> Endpoints(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1Endpoints, V1EndpointsList>(
+            ct => client.CoreV1.ListEndpointsForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoreV1.WatchListEndpointsForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1EndpointSlice> EndpointSlices(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1EndpointSlice, V1EndpointSliceList>(
+            ct => client.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1Lease> Leases(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1Lease, V1LeaseList>(
+            ct => client.CoordinationV1.ListLeaseForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoordinationV1.WatchListLeaseForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1PodDisruptionBudget> PodDisruptionBudgets(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1PodDisruptionBudget, V1PodDisruptionBudgetList>(
+            ct => client.PolicyV1.ListPodDisruptionBudgetForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.PolicyV1.WatchListPodDisruptionBudgetForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1ResourceQuota> ResourceQuotas(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1ResourceQuota, V1ResourceQuotaList>(
+            ct => client.CoreV1.ListResourceQuotaForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoreV1.WatchListResourceQuotaForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1PersistentVolumeClaim> PersistentVolumeClaims(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(
+            ct => client.CoreV1.ListPersistentVolumeClaimForAllNamespacesAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoreV1.WatchListPersistentVolumeClaimForAllNamespacesAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
     /// <summary>
     /// Builds a list-watch from a generated List…Async call and its WatchList…Async twin (which reports errors through
     /// its onError callback).

@@ -49,6 +49,30 @@ public sealed class SharedInformerFactory : IAsyncDisposable
 
     public SharedInformer<V1Node> Nodes() => GetOrCreate(KubernetesListWatch.Nodes, null);
 
+    public SharedInformer<V1StatefulSet> StatefulSets() => GetOrCreate(KubernetesListWatch.StatefulSets, CacheIndexers.Default<V1StatefulSet>());
+
+    public SharedInformer<V1DaemonSet> DaemonSets() => GetOrCreate(KubernetesListWatch.DaemonSets, CacheIndexers.Default<V1DaemonSet>());
+
+    public SharedInformer<V1ControllerRevision> ControllerRevisions() => GetOrCreate(KubernetesListWatch.ControllerRevisions, CacheIndexers.Default<V1ControllerRevision>());
+
+    public SharedInformer<V1Job> Jobs() => GetOrCreate(KubernetesListWatch.Jobs, CacheIndexers.Default<V1Job>());
+
+    public SharedInformer<V1CronJob> CronJobs() => GetOrCreate(KubernetesListWatch.CronJobs, CacheIndexers.Default<V1CronJob>());
+
+    public SharedInformer<V1Service> Services() => GetOrCreate(KubernetesListWatch.Services, CacheIndexers.Default<V1Service>());
+
+    public SharedInformer<V1Endpoints> Endpoints() => GetOrCreate(KubernetesListWatch.Endpoints, CacheIndexers.Default<V1Endpoints>());
+
+    public SharedInformer<V1EndpointSlice> EndpointSlices() => GetOrCreate(KubernetesListWatch.EndpointSlices, CacheIndexers.Default<V1EndpointSlice>());
+
+    public SharedInformer<V1Lease> Leases() => GetOrCreate(KubernetesListWatch.Leases, CacheIndexers.Default<V1Lease>());
+
+    public SharedInformer<V1PodDisruptionBudget> PodDisruptionBudgets() => GetOrCreate(KubernetesListWatch.PodDisruptionBudgets, CacheIndexers.Default<V1PodDisruptionBudget>());
+
+    public SharedInformer<V1ResourceQuota> ResourceQuotas() => GetOrCreate(KubernetesListWatch.ResourceQuotas, CacheIndexers.Default<V1ResourceQuota>());
+
+    public SharedInformer<V1PersistentVolumeClaim> PersistentVolumeClaims() => GetOrCreate(KubernetesListWatch.PersistentVolumeClaims, CacheIndexers.Default<V1PersistentVolumeClaim>());
+
     /// <summary>The informer for <typeparamref name="T"/>, created on first use from <paramref name="listWatch"/>.</summary>
     public SharedInformer<T> GetOrCreate<T>(
         Func<IKubernetes, ListWatch<T>> listWatch,
