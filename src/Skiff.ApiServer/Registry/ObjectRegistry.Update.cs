@@ -12,8 +12,8 @@ internal sealed partial class ObjectRegistry
 {
     /// <summary>
     /// Replaces an object with what <paramref name="mutate"/> makes of the stored one (PUT passes the body; PATCH applies the
-    /// patch), with compare-and-swap on the stored revision. A conflict is retried unless the caller named a resourceVersion,
-    /// which then must match (409 otherwise). With <paramref name="createIfMissing"/> (server-side apply) a missing object is
+    /// patch), with compare-and-swap on the stored revision. A lost race is retried on the newer object; a resourceVersion the caller
+    /// named must match it (409 otherwise). With <paramref name="createIfMissing"/> (server-side apply) a missing object is
     /// created from <c>mutate(null)</c>.
     /// </summary>
     public async Task<(JsonObject Object, bool Created)> UpdateAsync(
@@ -68,7 +68,9 @@ internal sealed partial class ObjectRegistry
                 return (result, false);
             }
 
-            if (expected != 0 || attempt >= MaxAttempts)
+            // Lost a race: try again on the newer object. A caller-named resourceVersion is checked against it at the top
+            // (409 then); a patch that names none carries the stored version, so it is re-applied, as upstream retries.
+            if (attempt >= MaxAttempts)
             {
                 throw ApiErrors.Modified(resource.Group, resource.Plural, name);
             }

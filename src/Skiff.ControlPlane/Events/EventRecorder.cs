@@ -51,7 +51,16 @@ public sealed partial class EventRecorder : IEventRecorder, IDisposable
         _pump = Task.Run(() => PumpAsync(_stopping.Token));
     }
 
-    public void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string message)
+    public void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string message) =>
+        Record(regarding, type, reason, message, _component);
+
+    public IEventRecorder ForComponent(string component)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(component);
+        return new ComponentRecorder(this, component);
+    }
+
+    private void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string message, string component)
     {
         ArgumentNullException.ThrowIfNull(regarding);
         KubernetesEntityAttribute? entity = regarding.GetType().GetCustomAttribute<KubernetesEntityAttribute>();
@@ -84,8 +93,8 @@ public sealed partial class EventRecorder : IEventRecorder, IDisposable
             Count = 1,
             FirstTimestamp = now,
             LastTimestamp = now,
-            Source = new V1EventSource { Component = _component },
-            ReportingComponent = _component,
+            Source = new V1EventSource { Component = component },
+            ReportingComponent = component,
             ReportingInstance = _instance,
         };
         if (!_queue.Writer.TryWrite(ev))
@@ -183,6 +192,14 @@ public sealed partial class EventRecorder : IEventRecorder, IDisposable
         }
 
         _recent[key] = new Recorded(created.Metadata.Name, created.Metadata.NamespaceProperty, 1, now);
+    }
+
+    private sealed class ComponentRecorder(EventRecorder shared, string component) : IEventRecorder
+    {
+        public void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string message) =>
+            shared.Record(regarding, type, reason, message, component);
+
+        public IEventRecorder ForComponent(string other) => shared.ForComponent(other);
     }
 
     private sealed record Recorded(string Name, string Namespace, int Count, DateTime Last);

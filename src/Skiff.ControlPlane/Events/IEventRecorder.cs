@@ -14,6 +14,12 @@ public interface IEventRecorder
     /// <param name="reason">A short UpperCamelCase reason, as upstream's controllers use (SuccessfulCreate, ScalingReplicaSet…).</param>
     /// <param name="message">A human-readable message.</param>
     void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string message);
+
+    /// <summary>
+    /// The same recorder, reporting as <paramref name="component"/> (upstream names each controller: deployment-controller,
+    /// replicaset-controller…; kubectl describe shows it in the From column).
+    /// </summary>
+    IEventRecorder ForComponent(string component) => this;
 }
 
 public static class EventTypes

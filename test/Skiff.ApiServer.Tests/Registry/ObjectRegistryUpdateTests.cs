@@ -39,6 +39,42 @@ public sealed class ObjectRegistryUpdateTests : IAsyncLifetime, IAsyncDisposable
     }
 
     [Fact]
+    public async Task UpdateAsync_PatchWithoutResourceVersion_LosingARace_IsReappliedOnTheNewerObject()
+    {
+        await _harness.CreateAsync(_harness.ConfigMaps, "demo", """{"metadata":{"name":"raced"},"data":{"a":"1"}}""");
+        bool raced = false;
+
+        // The patch's first application sees a=1; before it is written another writer stores b=2 (as a controller writing
+        // status does while kubectl rollout restart patches). kubectl's patch names no resourceVersion, so it must not fail.
+        (JsonObject patched, _) = await _harness.Registry.UpdateAsync(
+            _harness.ConfigMaps,
+            "demo",
+            "raced",
+            null,
+            current =>
+            {
+                if (!raced)
+                {
+                    raced = true;
+                    JsonObject competing = current!.DeepClone().AsObject();
+                    competing["data"]!["b"] = "2";
+                    Task.Run(() => _harness.ReplaceAsync(_harness.ConfigMaps, "demo", "raced", competing)).GetAwaiter().GetResult();
+                }
+
+                current!["data"]!["c"] = "3";
+                return current;
+            },
+            RegistryHarness.Write(),
+            false,
+            CancellationToken.None);
+
+        Assert.Equal("{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}", patched["data"]!.ToJsonString());
+        JsonObject stored = await _harness.GetAsync(_harness.ConfigMaps, "demo", "raced");
+        Assert.Equal("3", stored["data"]!["c"]!.GetValue<string>());
+        Assert.Equal("2", stored["data"]!["b"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task UpdateAsync_SpecChange_BumpsGeneration()
     {
         JsonObject created = await _harness.CreateAsync(_harness.Deployments, "demo", Deployment);

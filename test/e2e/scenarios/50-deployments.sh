@@ -29,6 +29,8 @@ expect "pods are owned by the ReplicaSet" '^ReplicaSet' -- kubectl get pods -l a
 play_kubelet &
 kubelet_pid=$!
 expect "rollout status completes" 'successfully rolled out' -- timeout 60 kubectl rollout status deployment/web
+expect "describe deployment lists the scaling event" 'ScalingReplicaSet +[0-9a-z]+ +deployment-controller +Scaled up replica set web-[a-z0-9]+ from 0 to 3' -- kubectl describe deployment web
+eventually "describe replicaset lists the pod creations" 10 -- bash -c 'kubectl describe rs -l app=web | grep -E "SuccessfulCreate +[0-9a-z]+ +replicaset-controller +Created pod: web-"'
 expect "set image" 'image updated' -- kubectl set image deployment/web nginx=nginx:1.28
 expect "rollout status after set image" 'successfully rolled out' -- timeout 60 kubectl rollout status deployment/web
 expect "pods run the new image" '^nginx:1.28( nginx:1.28)*$' -- kubectl get pods -l app=web -o 'jsonpath={.items[*].spec.containers[0].image}'

@@ -8,6 +8,7 @@ using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
+using Skiff.ControlPlane.Events;
 using Skiff.Machinery.Informers;
 using Skiff.Machinery.Json;
 using Skiff.Machinery.Selectors;
@@ -23,15 +24,17 @@ namespace Skiff.ControlPlane.Controllers.Deployment;
 public sealed partial class DeploymentController : Controller
 {
     private readonly IKubernetes _client;
+    private readonly IEventRecorder _events;
     private readonly ILogger<DeploymentController> _logger;
     private SharedInformer<V1Deployment>? _deployments;
     private SharedInformer<V1ReplicaSet>? _replicaSets;
 
-    public DeploymentController([FromKeyedServices(ControlPlaneOptions.ClientKey)] IKubernetes client, TimeProvider timeProvider, ILogger<DeploymentController> logger, int workers = 5)
+    public DeploymentController([FromKeyedServices(ControlPlaneOptions.ClientKey)] IKubernetes client, TimeProvider timeProvider, ILogger<DeploymentController> logger, int workers = 5, IEventRecorder? events = null)
         : base("deployment", workers, timeProvider, logger)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
+        _events = (events ?? NullEventRecorder.Instance).ForComponent("deployment-controller");
         _logger = logger;
     }
 
@@ -108,13 +111,18 @@ public sealed partial class DeploymentController : Controller
             V1ReplicaSet created = DeploymentSync.NewReplicaSet(deployment, maxOldRevision + 1, initial);
             LogCreatingReplicaSet(_logger, created.Metadata.NamespaceProperty, created.Metadata.Name, maxOldRevision + 1);
             await _client.AppsV1.CreateNamespacedReplicaSetAsync(created, created.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (initial > 0)
+            {
+                RecordScaling(deployment, created.Metadata.Name, 0, initial);
+            }
+
             return true;
         }
 
         // A rollback to an old template reuses its ReplicaSet, which becomes the newest revision again (rollout history shows 2,3).
         if (DeploymentSync.Revision(newRs) <= maxOldRevision)
         {
-            await PatchReplicaSetAsync(newRs, replicas: null, revision: maxOldRevision + 1, cancellationToken).ConfigureAwait(false);
+            await PatchReplicaSetAsync(deployment, newRs, replicas: null, revision: maxOldRevision + 1, cancellationToken).ConfigureAwait(false);
             return true;
         }
 
@@ -126,7 +134,7 @@ public sealed partial class DeploymentController : Controller
         int newReplicas = DeploymentSync.NewReplicaSetReplicas(deployment, all, newRs);
         if (newReplicas != (newRs.Spec?.Replicas ?? 0))
         {
-            await PatchReplicaSetAsync(newRs, newReplicas, revision: null, cancellationToken).ConfigureAwait(false);
+            await PatchReplicaSetAsync(deployment, newRs, newReplicas, revision: null, cancellationToken).ConfigureAwait(false);
             return true;
         }
 
@@ -136,7 +144,7 @@ public sealed partial class DeploymentController : Controller
         {
             if (targets[rs.Metadata.Name] != (rs.Spec?.Replicas ?? 0))
             {
-                await PatchReplicaSetAsync(rs, targets[rs.Metadata.Name], revision: null, cancellationToken).ConfigureAwait(false);
+                await PatchReplicaSetAsync(deployment, rs, targets[rs.Metadata.Name], revision: null, cancellationToken).ConfigureAwait(false);
                 scaled = true;
             }
         }
@@ -150,7 +158,7 @@ public sealed partial class DeploymentController : Controller
         bool scaled = false;
         foreach (V1ReplicaSet rs in old.Where(rs => (rs.Spec?.Replicas ?? 0) > 0))
         {
-            await PatchReplicaSetAsync(rs, 0, revision: null, cancellationToken).ConfigureAwait(false);
+            await PatchReplicaSetAsync(deployment, rs, 0, revision: null, cancellationToken).ConfigureAwait(false);
             scaled = true;
         }
 
@@ -162,7 +170,7 @@ public sealed partial class DeploymentController : Controller
         int replicas = deployment.Spec?.Replicas ?? 1;
         if ((newRs.Spec?.Replicas ?? 0) != replicas)
         {
-            await PatchReplicaSetAsync(newRs, replicas, revision: null, cancellationToken).ConfigureAwait(false);
+            await PatchReplicaSetAsync(deployment, newRs, replicas, revision: null, cancellationToken).ConfigureAwait(false);
             return true;
         }
 
@@ -222,7 +230,7 @@ public sealed partial class DeploymentController : Controller
         return claimed;
     }
 
-    private async Task PatchReplicaSetAsync(V1ReplicaSet rs, int? replicas, long? revision, CancellationToken cancellationToken)
+    private async Task PatchReplicaSetAsync(V1Deployment deployment, V1ReplicaSet rs, int? replicas, long? revision, CancellationToken cancellationToken)
     {
         var patch = new JsonObject();
         if (replicas is int count)
@@ -244,7 +252,19 @@ public sealed partial class DeploymentController : Controller
             rs.Metadata.Name,
             rs.Metadata.NamespaceProperty,
             cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (replicas is int to && to != (rs.Spec?.Replicas ?? 0))
+        {
+            RecordScaling(deployment, rs.Metadata.Name, rs.Spec?.Replicas ?? 0, to);
+        }
     }
+
+    // The event kubectl describe deployment lists under Events, worded as upstream 1.32 words it.
+    private void RecordScaling(V1Deployment deployment, string replicaSet, int from, int to) =>
+        _events.Record(
+            deployment,
+            EventTypes.Normal,
+            "ScalingReplicaSet",
+            string.Create(CultureInfo.InvariantCulture, $"Scaled {(to > from ? "up" : "down")} replica set {replicaSet} from {from} to {to}"));
 
     private static string? DeploymentRevision(V1Deployment deployment) =>
         deployment.Metadata?.Annotations is { } a && a.TryGetValue(DeploymentSync.RevisionAnnotation, out string? v) ? v : null;

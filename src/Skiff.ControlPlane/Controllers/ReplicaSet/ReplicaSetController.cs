@@ -5,6 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Skiff.ControlPlane.Events;
 using Skiff.Machinery.Informers;
 using Skiff.Machinery.Json;
 using Skiff.Machinery.Selectors;
@@ -21,14 +22,16 @@ public sealed partial class ReplicaSetController : Controller
     private readonly IKubernetes _client;
     private readonly ILogger<ReplicaSetController> _logger;
     private readonly ControllerExpectations _expectations;
+    private readonly IEventRecorder _events;
     private SharedInformer<V1ReplicaSet>? _replicaSets;
     private SharedInformer<V1Pod>? _pods;
 
-    public ReplicaSetController([FromKeyedServices(ControlPlaneOptions.ClientKey)] IKubernetes client, TimeProvider timeProvider, ILogger<ReplicaSetController> logger, int workers = 5)
+    public ReplicaSetController([FromKeyedServices(ControlPlaneOptions.ClientKey)] IKubernetes client, TimeProvider timeProvider, ILogger<ReplicaSetController> logger, int workers = 5, IEventRecorder? events = null)
         : base("replicaset", workers, timeProvider, logger)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
+        _events = (events ?? NullEventRecorder.Instance).ForComponent("replicaset-controller");
         _logger = logger;
         _expectations = new ControllerExpectations(timeProvider);
     }
@@ -125,7 +128,7 @@ public sealed partial class ReplicaSetController : Controller
             List<V1Pod> victims = ReplicaSetSync.PodsToDelete(active, -diff);
             _expectations.ExpectDeletions(key, victims.Select(ObjectKeys.Of));
             LogDeleting(_logger, rs.Metadata.NamespaceProperty, rs.Metadata.Name, victims.Count);
-            await Task.WhenAll(victims.Select(pod => DeletePodAsync(key, pod, cancellationToken))).ConfigureAwait(false);
+            await Task.WhenAll(victims.Select(pod => DeletePodAsync(key, rs, pod, cancellationToken))).ConfigureAwait(false);
         }
     }
 
@@ -133,20 +136,27 @@ public sealed partial class ReplicaSetController : Controller
     {
         try
         {
-            await _client.CoreV1.CreateNamespacedPodAsync(ReplicaSetSync.NewPod(rs), rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            V1Pod created = await _client.CoreV1.CreateNamespacedPodAsync(ReplicaSetSync.NewPod(rs), rs.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _events.Record(rs, EventTypes.Normal, "SuccessfulCreate", "Created pod: " + created.Metadata.Name);
         }
-        catch (Exception)
+        catch (Exception failure)
         {
             _expectations.CreationFailed(key);
+            if (failure is not OperationCanceledException)
+            {
+                _events.Record(rs, EventTypes.Warning, "FailedCreate", "Error creating: " + ApiFailures.Message(failure));
+            }
+
             throw;
         }
     }
 
-    private async Task DeletePodAsync(string key, V1Pod pod, CancellationToken cancellationToken)
+    private async Task DeletePodAsync(string key, V1ReplicaSet rs, V1Pod pod, CancellationToken cancellationToken)
     {
         try
         {
             await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _events.Record(rs, EventTypes.Normal, "SuccessfulDelete", "Deleted pod: " + pod.Metadata.Name);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
