@@ -1,5 +1,6 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
 using Skiff.ControlPlane.Controllers.Deployment;
@@ -7,6 +8,7 @@ using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
 using Skiff.ControlPlane.Events;
+using Skiff.ControlPlane.Instrumentation;
 
 namespace Skiff.ControlPlane;
 
@@ -30,6 +32,9 @@ public static class ControlPlaneServiceCollectionExtensions
             ControlPlaneOptions.ClientKey,
             (provider, _) => new Kubernetes(provider.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Client!));
         services.AddSingleton<IEventRecorder, EventRecorder>();
+        // The host's one registry (the API server serves it at /metrics); a control plane hosted alone gets its own.
+        services.TryAddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
+        services.AddSingleton<ControllerMetrics>();
         services.AddSingleton<Controller, NamespaceController>();
         services.AddSingleton<Controller, ServiceAccountController>();
         services.AddSingleton<Controller, ReplicaSetController>();

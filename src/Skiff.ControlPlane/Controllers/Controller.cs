@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Skiff.ControlPlane.Instrumentation;
 using Skiff.Machinery.Informers;
 using Skiff.Machinery.Queues;
 
@@ -37,6 +38,9 @@ public abstract partial class Controller : IDisposable
 
     protected TimeProvider TimeProvider { get; }
 
+    /// <summary>Where the queue and reconcile metrics go; the manager sets it before <see cref="Register"/> (none: not measured).</summary>
+    public ControllerMetrics? Metrics { get; set; }
+
     /// <summary>The queue of the current term; exists once <see cref="Register"/> ran.</summary>
     protected WorkQueue<string> Queue =>
         _queue ?? throw new InvalidOperationException($"The {Name} controller has not been registered with an informer factory.");
@@ -49,7 +53,7 @@ public abstract partial class Controller : IDisposable
     {
         ArgumentNullException.ThrowIfNull(informers);
         _queue?.ShutDown();
-        _queue = new WorkQueue<string>(TimeProvider);
+        _queue = new WorkQueue<string>(TimeProvider, Metrics?.ForQueue(Name));
         _informers = informers;
         AddInformerHandlers(informers);
     }
@@ -128,6 +132,7 @@ public abstract partial class Controller : IDisposable
         {
             await ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
             queue.Forget(key);
+            Metrics?.Reconciled(Name, succeeded: true);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -137,6 +142,7 @@ public abstract partial class Controller : IDisposable
         {
             // Any failure is retried with per-key back-off; the controller must not stop for one bad object.
             LogReconcileFailed(_logger, Name, key, queue.NumRequeues(key) + 1, failure);
+            Metrics?.Reconciled(Name, succeeded: false);
             queue.AddRateLimited(key);
         }
         finally

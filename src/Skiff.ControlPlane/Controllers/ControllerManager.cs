@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Skiff.ControlPlane.Instrumentation;
 using Skiff.Machinery.Informers;
 using Skiff.Machinery.Leases;
 
@@ -31,11 +32,17 @@ public sealed partial class ControllerManager : BackgroundService
         IEnumerable<Controller> controllers,
         IOptions<ControlPlaneOptions> options,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        ControllerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _client = client;
         _controllers = [.. controllers];
+        foreach (Controller controller in _controllers)
+        {
+            controller.Metrics ??= metrics;
+        }
+
         _options = options.Value;
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;

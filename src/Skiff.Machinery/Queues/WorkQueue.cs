@@ -23,6 +23,9 @@ public sealed class WorkQueue<T> : IDisposable
     private readonly HashSet<T> _processing = [];
     private readonly Dictionary<T, DelayedAdd> _delayed = [];
     private readonly LinkedList<TaskCompletionSource<WorkQueueItem<T>>> _waiters = new();
+    private readonly IWorkQueueMetrics? _metrics;
+    private readonly Dictionary<T, long> _queuedAt = [];
+    private readonly Dictionary<T, long> _startedAt = [];
     private bool _shuttingDown;
 
     public WorkQueue(TimeProvider timeProvider)
@@ -30,12 +33,19 @@ public sealed class WorkQueue<T> : IDisposable
     {
     }
 
-    public WorkQueue(TimeProvider timeProvider, IRateLimiter<T> rateLimiter)
+    public WorkQueue(TimeProvider timeProvider, IRateLimiter<T> rateLimiter, IWorkQueueMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(rateLimiter);
         _timeProvider = timeProvider;
         _rateLimiter = rateLimiter;
+        _metrics = metrics;
+    }
+
+    /// <summary>A queue with the default exponential back-off that reports to <paramref name="metrics"/>.</summary>
+    public WorkQueue(TimeProvider timeProvider, IWorkQueueMetrics? metrics)
+        : this(timeProvider, new ExponentialRateLimiter<T>(), metrics)
+    {
     }
 
     /// <summary>How many items wait to be taken (not counting those being processed or delayed).</summary>
@@ -107,7 +117,11 @@ public sealed class WorkQueue<T> : IDisposable
     }
 
     /// <summary>Queues <paramref name="item"/> after its rate limiter's back-off (one more failure recorded).</summary>
-    public void AddRateLimited(T item) => AddAfter(item, _rateLimiter.NextDelay(item));
+    public void AddRateLimited(T item)
+    {
+        _metrics?.Retried();
+        AddAfter(item, _rateLimiter.NextDelay(item));
+    }
 
     /// <summary>Resets the back-off of <paramref name="item"/>; call it when the item was processed successfully.</summary>
     public void Forget(T item) => _rateLimiter.Forget(item);
@@ -130,6 +144,7 @@ public sealed class WorkQueue<T> : IDisposable
             {
                 _dirty.Remove(item);
                 _processing.Add(item);
+                StartedLocked(item);
                 return Task.FromResult(WorkQueueItem<T>.Of(item));
             }
 
@@ -175,6 +190,11 @@ public sealed class WorkQueue<T> : IDisposable
         lock (_lock)
         {
             _processing.Remove(item);
+            if (_metrics is not null && _startedAt.Remove(item, out long started))
+            {
+                _metrics.Finished(_timeProvider.GetElapsedTime(started));
+            }
+
             if (_dirty.Contains(item))
             {
                 EnqueueLocked(item);
@@ -237,17 +257,37 @@ public sealed class WorkQueue<T> : IDisposable
 
     private void EnqueueLocked(T item)
     {
+        if (_metrics is not null)
+        {
+            _queuedAt[item] = _timeProvider.GetTimestamp();
+            _metrics.Added(_queue.Count + 1);
+        }
+
         // A waiting worker takes the item directly; otherwise it waits in FIFO order.
         if (_waiters.First is { } first)
         {
             _waiters.RemoveFirst();
             _dirty.Remove(item);
             _processing.Add(item);
+            StartedLocked(item);
             first.Value.SetResult(WorkQueueItem<T>.Of(item));
             return;
         }
 
         _queue.Enqueue(item);
+    }
+
+    private void StartedLocked(T item)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        long now = _timeProvider.GetTimestamp();
+        TimeSpan waited = _queuedAt.Remove(item, out long queued) ? _timeProvider.GetElapsedTime(queued, now) : TimeSpan.Zero;
+        _startedAt[item] = now;
+        _metrics.Taken(_queue.Count, waited);
     }
 
     private sealed class DelayedAdd(DateTimeOffset readyAt)

@@ -43,3 +43,7 @@ eventually "condition names the finalizer that holds it" 20 -- bash -c 'kubectl 
 expect "condition says content remains" 'Some resources are remaining: configmaps has 1 resource instances' -- kubectl get namespace t2 -o 'jsonpath={.status.conditions[?(@.type=="NamespaceContentRemaining")].message}'
 expect "release the finalizer" 'patched' -- kubectl -n t2 patch configmap held --type=merge -p '{"metadata":{"finalizers":null}}'
 eventually "namespace t2 goes once empty" 20 -- bash -c '! kubectl get namespace t2 >/dev/null 2>&1'
+
+# The controllers' work queues and reconciles are measured on the API server's /metrics, under client-go's names.
+expect "metrics show the namespace work queue" '^workqueue_adds_total\{name="namespace"\} [1-9]' -- bash -c 'kubectl get --raw /metrics | grep "^workqueue_adds_total"'
+expect "metrics count successful reconciles" '^controller_runtime_reconcile_total\{controller="namespace",result="success"\} [1-9]' -- bash -c 'kubectl get --raw /metrics | grep "^controller_runtime_reconcile_total"'
