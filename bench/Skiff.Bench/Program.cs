@@ -10,6 +10,7 @@ internal static class Program
         {
             ["store"] = Store.StoreBenchmark.RunAsync,
             ["api"] = Api.ApiBenchmark.RunAsync,
+            ["controllers"] = Controllers.ControllersBenchmark.RunAsync,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static async Task<int> Main(string[] args)
