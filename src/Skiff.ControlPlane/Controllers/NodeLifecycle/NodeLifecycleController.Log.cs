@@ -12,4 +12,7 @@ public sealed partial class NodeLifecycleController
 
     [LoggerMessage(EventId = 6952, Level = LogLevel.Information, Message = "Pod {Namespace}/{Name} marked not Ready: its node {Node} is unreachable.")]
     private static partial void LogPodNotReady(ILogger logger, string @namespace, string name, string node);
+
+    [LoggerMessage(EventId = 6953, Level = LogLevel.Debug, Message = "Node {Node} changed while it was being updated; it is looked at again on its next event.")]
+    private static partial void LogConflict(ILogger logger, string node);
 }

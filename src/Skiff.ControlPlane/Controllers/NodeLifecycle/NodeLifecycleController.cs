@@ -81,6 +81,23 @@ public sealed partial class NodeLifecycleController : Controller
         }
 
         HealthRecord health = Observe(key, node, _leases.Cache.Get(NodeLeaseNamespace, key), now);
+        try
+        {
+            await MonitorAsync(key, node, health, _pods, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // The kubelet (or this controller's previous pass, not yet in the cache) wrote the node meanwhile; its watch event
+            // brings the node back here.
+            LogConflict(_logger, key);
+        }
+
+        // Nothing else happens when a kubelet merely goes silent: look again after the monitor period.
+        Queue.AddAfter(key, _monitorPeriod);
+    }
+
+    private async Task MonitorAsync(string key, V1Node node, HealthRecord health, SharedInformer<V1Pod> pods, DateTime now, CancellationToken cancellationToken)
+    {
         V1Node current = node;
         string? readyBefore = NodeHealth.ReadyStatus(node);
         if (TimeProvider.GetUtcNow().UtcDateTime > health.Probe + _gracePeriod)
@@ -103,11 +120,8 @@ public sealed partial class NodeLifecycleController : Controller
         current = await SyncTaintsAsync(key, current, now, cancellationToken).ConfigureAwait(false);
         if (NodeHealth.ReadyStatus(current) == "Unknown")
         {
-            await MarkPodsNotReadyAsync(key, _pods, now, cancellationToken).ConfigureAwait(false);
+            await MarkPodsNotReadyAsync(key, pods, now, cancellationToken).ConfigureAwait(false);
         }
-
-        // Nothing else happens when a kubelet merely goes silent: look again after the monitor period.
-        Queue.AddAfter(key, _monitorPeriod);
     }
 
     // Upstream's probe timestamp: when this controller last saw the kubelet alive (a newer Lease renewTime or a changed Ready
@@ -150,7 +164,7 @@ public sealed partial class NodeLifecycleController : Controller
 
     private async Task<V1Node> SyncTaintsAsync(string key, V1Node node, DateTime now, CancellationToken cancellationToken)
     {
-        IEnumerable<V1Node> all = _nodes!.Cache.List().Select(n => n.Metadata?.Name == key ? node : n);
+        IEnumerable<V1Node> all = (_nodes?.Cache.List() ?? []).Select(n => n).Select(n => n.Metadata?.Name == key ? node : n);
         NoExecuteTainting mode = NodeHealth.NoExecuteMode(node, all);
         List<V1Taint> desired = NodeHealth.DesiredTaints(node, mode, now);
         if (NodeHealth.SameTaints(node.Spec?.Taints, desired))
