@@ -174,7 +174,8 @@ public sealed partial class NodeLifecycleController : Controller
 
         V1Node update = ReplicaSetSync.Clone(node);
         update.Spec ??= new V1NodeSpec();
-        update.Spec.Taints = desired;
+        // No taints is no field at all, as upstream's omitempty writes it (kubectl shows [] otherwise).
+        update.Spec.Taints = desired.Count == 0 ? null : desired;
         string managed = string.Join(',', desired.Where(Taints.IsManaged).Select(t => t.Key + ":" + t.Effect));
         LogTaints(_logger, key, managed, mode);
         return await _client.CoreV1.ReplaceNodeAsync(update, key, cancellationToken: cancellationToken).ConfigureAwait(false);
