@@ -12,8 +12,14 @@ internal sealed class RecordingEventRecorder : IEventRecorder
 
     public IReadOnlyList<RecordedEvent> Events => [.. _events];
 
-    public void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string message) =>
+    /// <summary>Called after each event is kept; a test's wait loop uses it to re-check.</summary>
+    public Action? Recorded { get; set; }
+
+    public void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string message)
+    {
         _events.Enqueue(new RecordedEvent(regarding.Metadata?.Name ?? "", type, reason, message));
+        Recorded?.Invoke();
+    }
 
     public bool Has(string name, string reason, string? message = null) =>
         _events.Any(e => e.Name == name && e.Reason == reason && (message is null || e.Message == message));

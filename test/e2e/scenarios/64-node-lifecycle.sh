@@ -124,6 +124,8 @@ expect "play the kubelet: worker-a Ready" 'patched' -- kubectl patch node worker
   -p "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"lastHeartbeatTime\":\"$later\",\"lastTransitionTime\":\"$later\"}]}}"
 eventually "worker-a Ready again" 30 -- bash -c 'kubectl get node worker-a --no-headers | grep -Eq "^worker-a +Ready "'
 eventually "worker-a untainted" 30 -- bash -c '[[ -z "$(kubectl get node worker-a -o jsonpath={.spec.taints})" ]]'
+eventually "patient's eviction is called off" 20 -- bash -c 'kubectl get events --field-selector reason=TaintManagerEviction | grep -q "Cancelling deletion of Pod default/patient"'
+expect_eq "patient is still there" "" -- kubectl get pod patient -o 'jsonpath={.metadata.deletionTimestamp}'
 
 kill "$renewer" 2>/dev/null
 wait "$renewer" 2>/dev/null

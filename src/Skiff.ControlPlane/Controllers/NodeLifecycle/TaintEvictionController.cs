@@ -26,6 +26,9 @@ public sealed partial class TaintEvictionController : Controller
 
     // First sight of NoExecute taints written without timeAdded (kubectl taint does not set it), keyed by node and taint.
     private readonly ConcurrentDictionary<string, DateTime> _firstSeen = new(StringComparer.Ordinal);
+
+    // Pods with an eviction scheduled for later, so that a cancelled one gets upstream's "Cancelling deletion" event.
+    private readonly ConcurrentDictionary<string, DateTime> _scheduled = new(StringComparer.Ordinal);
     private SharedInformer<V1Pod>? _pods;
     private SharedInformer<V1Node>? _nodes;
 
@@ -56,9 +59,16 @@ public sealed partial class TaintEvictionController : Controller
                 {
                     EnqueueBound(pod);
                 }
-            }));
+            },
+            onDelete: EnqueueBound));
         _nodes.AddEventHandler(new InformerHandler<V1Node>(
-            onAdd: EnqueuePodsOn,
+            onAdd: node =>
+            {
+                if (TaintEviction.NoExecuteTaints(node).Count > 0)
+                {
+                    EnqueuePodsOn(node);
+                }
+            },
             onUpdate: (old, node) =>
             {
                 if (!NodeHealth.SameTaints(TaintEviction.NoExecuteTaints(old), TaintEviction.NoExecuteTaints(node)))
@@ -73,30 +83,35 @@ public sealed partial class TaintEvictionController : Controller
         if (_pods is null || _nodes is null || !_pods.Cache.TryGet(key, out V1Pod? pod)
             || pod.Metadata.DeletionTimestamp is not null || string.IsNullOrEmpty(pod.Spec?.NodeName))
         {
+            _scheduled.TryRemove(key, out _);
             return;
         }
 
         V1Node? node = _nodes.Cache.Get(null, pod.Spec.NodeName);
         List<V1Taint> taints = TaintEviction.NoExecuteTaints(node);
-        if (node is null || taints.Count == 0)
-        {
-            return;
-        }
-
         DateTime now = TimeProvider.GetUtcNow().UtcDateTime;
-        DateTime? deadline = TaintEviction.Deadline(taints, pod.Spec.Tolerations, t => AddedAt(node, t, now), now);
+        DateTime? deadline = node is null || taints.Count == 0
+            ? null
+            : TaintEviction.Deadline(taints, pod.Spec.Tolerations, t => AddedAt(node, t, now), now);
         if (deadline is null)
         {
+            if (_scheduled.TryRemove(key, out _))
+            {
+                _events.Record(pod, EventTypes.Normal, "TaintManagerEviction", "Cancelling deletion of Pod " + key);
+            }
+
             return;
         }
 
         if (deadline > now)
         {
             // Tolerated for now; the node's next taint change re-evaluates sooner if it matters.
+            _scheduled[key] = deadline.Value;
             Queue.AddAfter(key, deadline.Value - now);
             return;
         }
 
+        _scheduled.TryRemove(key, out _);
         await EvictAsync(pod, now, cancellationToken).ConfigureAwait(false);
     }
 
@@ -153,7 +168,7 @@ public sealed partial class TaintEvictionController : Controller
 
     private void EnqueuePodsOn(V1Node node)
     {
-        if (_pods is null || TaintEviction.NoExecuteTaints(node).Count == 0)
+        if (_pods is null)
         {
             return;
         }

@@ -77,7 +77,8 @@ public sealed class NodeIpamServerTests(ControlPlaneServerFixture fixture) : ICl
             _informers = new SharedInformerFactory(client, TimeProvider.System, NullLoggerFactory.Instance, TimeSpan.Zero);
             _stop = CancellationTokenSource.CreateLinkedTokenSource(token);
             var options = Options.Create(new ControlPlaneOptions { ClusterCidr = s_clusterCidr, NodeCidrMaskSize = 24 });
-            _controller = new NodeIpamController(client, options, TimeProvider.System, NullLogger<NodeIpamController>.Instance, new SignallingRecorder(events, _changed));
+            _controller = new NodeIpamController(client, options, TimeProvider.System, NullLogger<NodeIpamController>.Instance, events);
+            events.Recorded = () => _changed.Release();
         }
 
         public static async Task<Harness> StartAsync(Kubernetes client, RecordingEventRecorder events, CancellationToken token)
@@ -112,15 +113,6 @@ public sealed class NodeIpamServerTests(ControlPlaneServerFixture fixture) : ICl
             _controller.Dispose();
             _stop.Dispose();
             _changed.Dispose();
-        }
-    }
-
-    private sealed class SignallingRecorder(RecordingEventRecorder inner, SemaphoreSlim changed) : Skiff.ControlPlane.Events.IEventRecorder
-    {
-        public void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string message)
-        {
-            inner.Record(regarding, type, reason, message);
-            changed.Release();
         }
     }
 }

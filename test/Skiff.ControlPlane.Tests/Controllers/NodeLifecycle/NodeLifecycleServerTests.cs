@@ -33,6 +33,7 @@ public sealed class NodeLifecycleServerTests(ControlPlaneServerFixture fixture, 
         await CreatePodAsync(client, "now-1", "dead-1", [Unreachable(seconds: 0)], token);
         await CreatePodAsync(client, "brief-1", "dead-1", [Unreachable(seconds: 4)], token);
         await CreatePodAsync(client, "forever-1", "dead-1", [Unreachable(seconds: null)], token);
+        await CreatePodAsync(client, "patient-1", "dead-1", [], token);
         await MarkPodReadyAsync(client, "forever-1", token);
         var events = new RecordingEventRecorder();
         await using var harness = await Harness.StartAsync(client, events, output, token);
@@ -79,6 +80,10 @@ public sealed class NodeLifecycleServerTests(ControlPlaneServerFixture fixture, 
         kubelet.Add("dead-1");
         await PostReadyAsync(client, "dead-1", token);
         await harness.WaitUntilAsync(() => NodeHealth.ReadyStatus(harness.Node("dead-1")) == "True" && (harness.Node("dead-1").Spec.Taints ?? []).Count == 0, token);
+
+        // The pod with the API server's default 300 s toleration was due to go later; that is called off.
+        await harness.WaitUntilAsync(() => events.Has("patient-1", "TaintManagerEviction", "Cancelling deletion of Pod default/patient-1"), token);
+        Assert.Null(harness.Pod("patient-1")!.Metadata.DeletionTimestamp);
 
         await DeleteNodesAsync(client, ["alive-1", "dead-1"], token);
     }
@@ -217,6 +222,7 @@ public sealed class NodeLifecycleServerTests(ControlPlaneServerFixture fixture, 
             var options = Options.Create(new ControlPlaneOptions { NodeMonitorPeriod = TimeSpan.FromMilliseconds(200), NodeMonitorGracePeriod = s_grace });
             _lifecycle = new NodeLifecycleController(client, options, TimeProvider.System, new TestOutputLogger<NodeLifecycleController>(output), events);
             _eviction = new TaintEvictionController(client, TimeProvider.System, new TestOutputLogger<TaintEvictionController>(output), events);
+            events.Recorded = () => _changed.Release();
         }
 
         public static async Task<Harness> StartAsync(Kubernetes client, RecordingEventRecorder events, ITestOutputHelper output, CancellationToken token)
