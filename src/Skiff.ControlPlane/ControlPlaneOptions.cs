@@ -1,3 +1,4 @@
+using System.Net;
 using k8s;
 
 namespace Skiff.ControlPlane;
@@ -22,4 +23,23 @@ public sealed class ControlPlaneOptions
 
     /// <summary>How often informers hand every cached object to the handlers again (0: never).</summary>
     public TimeSpan ResyncPeriod { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The network every node's pod CIDR is cut from (<c>skiff server --cluster-cidr</c>).</summary>
+    public IPNetwork ClusterCidr { get; set; } = IPNetwork.Parse("10.42.0.0/16");
+
+    /// <summary>The prefix length of each node's pod CIDR; 0 picks upstream's default (24 for IPv4, 64 for IPv6).</summary>
+    public int NodeCidrMaskSize { get; set; }
+
+    /// <summary>How often the node lifecycle controller looks at every node (upstream --node-monitor-period).</summary>
+    public TimeSpan NodeMonitorPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a node may go without renewing its Lease or posting status before its conditions turn Unknown (upstream
+    /// --node-monitor-grace-period).
+    /// </summary>
+    public TimeSpan NodeMonitorGracePeriod { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>The node CIDR prefix length in effect: <see cref="NodeCidrMaskSize"/> or the default for the cluster CIDR's family.</summary>
+    public int EffectiveNodeCidrMaskSize =>
+        NodeCidrMaskSize > 0 ? NodeCidrMaskSize : ClusterCidr.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 64 : 24;
 }

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
 using Skiff.ControlPlane.Controllers.Deployment;
 using Skiff.ControlPlane.Controllers.Namespace;
+using Skiff.ControlPlane.Controllers.NodeIpam;
+using Skiff.ControlPlane.Controllers.NodeLifecycle;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
 using Skiff.ControlPlane.Events;
@@ -27,6 +29,8 @@ public static class ControlPlaneServiceCollectionExtensions
             .Validate(o => o.Client is not null, "ControlPlaneOptions.Client is required.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Identity), "ControlPlaneOptions.Identity is required.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.CaPem), "ControlPlaneOptions.CaPem is required.")
+            .Validate(o => CidrSet.Problem(o.ClusterCidr, o.EffectiveNodeCidrMaskSize) is null, "ControlPlaneOptions.NodeCidrMaskSize does not fit ControlPlaneOptions.ClusterCidr.")
+            .Validate(o => o.NodeMonitorPeriod > TimeSpan.Zero && o.NodeMonitorGracePeriod > TimeSpan.Zero, "ControlPlaneOptions.NodeMonitorPeriod and NodeMonitorGracePeriod must be positive.")
             .ValidateOnStart();
         services.AddKeyedSingleton<IKubernetes>(
             ControlPlaneOptions.ClientKey,
@@ -39,6 +43,9 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, ServiceAccountController>();
         services.AddSingleton<Controller, ReplicaSetController>();
         services.AddSingleton<Controller, DeploymentController>();
+        services.AddSingleton<Controller, NodeLifecycleController>();
+        services.AddSingleton<Controller, TaintEvictionController>();
+        services.AddSingleton<Controller, NodeIpamController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }

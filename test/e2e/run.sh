@@ -14,7 +14,9 @@ export SKIFF_BIN
 trap 'e2e_stop_server' EXIT
 for scenario in test/e2e/scenarios/*.sh; do
   echo "e2e: $(basename "$scenario")"
-  if e2e_start_server; then
+  # A scenario may start its server with extra flags, on a line "# e2e-server-args: --flag value" (e.g. a short grace period).
+  read -ra server_args <<<"$(sed -n 's/^# e2e-server-args: //p' "$scenario" | head -1)"
+  if e2e_start_server "${server_args[@]}"; then
     work="$(mktemp -d /tmp/skiff-e2e-work-XXXXXX)"
     # shellcheck source=/dev/null
     (cd "$work" && E2E_PASSED=0 && E2E_FAILED=0 && source "$OLDPWD/$scenario"; echo "$E2E_PASSED $E2E_FAILED ${E2E_FAILURES[*]:-}" >"$work/.result")

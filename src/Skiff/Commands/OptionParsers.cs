@@ -5,7 +5,7 @@ using System.Net;
 namespace Skiff.Commands;
 
 /// <summary>Typed parsers for flag values, each with an error message that names the flag and shows a good value.</summary>
-internal static class OptionParsers
+internal static partial class OptionParsers
 {
     public static Option<IPNetwork> Cidr(string name, string description, string defaultValue) => new(name)
     {
@@ -96,6 +96,70 @@ internal static class OptionParsers
         },
     };
 
+    /// <summary>A duration as Kubernetes flags write it (Go's time.ParseDuration): 40s, 1m30s, 500ms, 2h.</summary>
+    public static Option<TimeSpan> Duration(string name, string description, string defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => TryParseDuration(defaultValue, out TimeSpan value) ? value : throw new ArgumentException(defaultValue, nameof(defaultValue)),
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (TryParseDuration(text, out TimeSpan value) && value > TimeSpan.Zero)
+            {
+                return value;
+            }
+
+            result.AddError($"{name} \"{text}\" is not a positive duration, such as {defaultValue}, 1m30s or 500ms");
+            return TimeSpan.Zero;
+        },
+    };
+
+    public static Option<int> PrefixLength(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int length) && length is >= 1 and <= 128)
+            {
+                return length;
+            }
+
+            result.AddError($"{name} \"{text}\" is not a prefix length between 1 and 128");
+            return 0;
+        },
+    };
+
+    /// <summary>Go duration syntax: one or more number-unit pairs (h, m, s, ms), such as 1m30s; a bare 0 is zero.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        if (text == "0")
+        {
+            return true;
+        }
+
+        System.Text.RegularExpressions.MatchCollection parts = DurationPart().Matches(text);
+        if (parts.Count == 0 || parts.Sum(m => m.Length) != text.Length)
+        {
+            return false;
+        }
+
+        foreach (System.Text.RegularExpressions.Match part in parts)
+        {
+            double amount = double.Parse(part.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+            value += part.Groups[2].Value switch
+            {
+                "h" => TimeSpan.FromHours(amount),
+                "m" => TimeSpan.FromMinutes(amount),
+                "s" => TimeSpan.FromSeconds(amount),
+                _ => TimeSpan.FromMilliseconds(amount),
+            };
+        }
+
+        return true;
+    }
+
     public static Option<string> DataDirectory() => new("--data-dir")
     {
         Description = "The directory holding the database, certificates and kubeconfigs.",
@@ -108,4 +172,7 @@ internal static class OptionParsers
         ArgumentNullException.ThrowIfNull(parseResult);
         return parseResult.GetValue(option) ?? throw new InvalidOperationException($"{option.Name} has no value");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")]
+    private static partial System.Text.RegularExpressions.Regex DurationPart();
 }

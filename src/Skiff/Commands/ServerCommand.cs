@@ -23,6 +23,10 @@ internal static class ServerCommand
         Option<IPAddress> bindAddress = OptionParsers.Address("--bind-address", "The address the API server listens on.", "0.0.0.0");
         Option<int> securePort = OptionParsers.Port("--secure-port", "The HTTPS port of the API server.", 6443);
         Option<IPNetwork> clusterCidr = OptionParsers.Cidr("--cluster-cidr", "The network pod addresses come from.", "10.42.0.0/16");
+        Option<int> nodeCidrMaskSize = OptionParsers.PrefixLength(
+            "--node-cidr-mask-size", "The prefix length of each node's pod CIDR, cut from --cluster-cidr (default 24 for IPv4, 64 for IPv6).");
+        Option<TimeSpan> nodeMonitorGracePeriod = OptionParsers.Duration(
+            "--node-monitor-grace-period", "How long a node may go without renewing its Lease before it is marked NotReady (Unknown).", "40s");
         Option<IPNetwork> serviceCidr = OptionParsers.Cidr("--service-cidr", "The network ClusterIPs come from.", "10.43.0.0/16");
         Option<IPAddress> clusterDns = OptionParsers.Address("--cluster-dns", "The ClusterIP of the kube-dns Service.", "10.43.0.10");
         var clusterDomain = new Option<string>("--cluster-domain")
@@ -40,8 +44,8 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the control plane and, unless --disable-agent is given, a node agent.")
         {
-            dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, serviceCidr, clusterDns,
-            clusterDomain, disableAgent, disableControllerManager, nodeName, logLevel,
+            dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod,
+            serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, nodeName, logLevel,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -55,6 +59,8 @@ internal static class ServerCommand
                 BindAddress = OptionParsers.Value(parseResult, bindAddress),
                 SecurePort = parseResult.GetValue(securePort),
                 ClusterCidr = parseResult.GetValue(clusterCidr),
+                NodeCidrMaskSize = parseResult.GetValue(nodeCidrMaskSize),
+                NodeMonitorGracePeriod = parseResult.GetValue(nodeMonitorGracePeriod),
                 ServiceCidr = parseResult.GetValue(serviceCidr),
                 ClusterDns = OptionParsers.Value(parseResult, clusterDns),
                 ClusterDomain = OptionParsers.Value(parseResult, clusterDomain),
@@ -88,6 +94,14 @@ internal static class ServerCommand
         if (options.ClusterCidr.Contains(options.ServiceCidr.BaseAddress) || options.ServiceCidr.Contains(options.ClusterCidr.BaseAddress))
         {
             return $"--cluster-cidr {options.ClusterCidr} overlaps --service-cidr {options.ServiceCidr}";
+        }
+
+        int maskSize = options.NodeCidrMaskSize > 0
+            ? options.NodeCidrMaskSize
+            : options.ClusterCidr.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 64 : 24;
+        if (ControlPlane.Controllers.NodeIpam.CidrSet.Problem(options.ClusterCidr, maskSize) is string cidrProblem)
+        {
+            return $"--node-cidr-mask-size {maskSize} does not fit --cluster-cidr {options.ClusterCidr}: {cidrProblem}";
         }
 
         try

@@ -18,6 +18,12 @@ internal sealed record ServerOptions
 
     public IPNetwork ClusterCidr { get; init; } = IPNetwork.Parse("10.42.0.0/16");
 
+    /// <summary>The prefix length of each node's pod CIDR; 0 means the default for the cluster CIDR's family (24 or 64).</summary>
+    public int NodeCidrMaskSize { get; init; }
+
+    /// <summary>How long a silent node stays Ready before the node lifecycle controller marks it Unknown.</summary>
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
+
     public IPNetwork ServiceCidr { get; init; } = IPNetwork.Parse("10.43.0.0/16");
 
     public IPAddress ClusterDns { get; init; } = IPAddress.Parse("10.43.0.10");

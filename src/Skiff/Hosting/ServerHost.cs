@@ -103,6 +103,9 @@ internal sealed partial class ServerHost : IDisposable
                 controlPlane.Client = ControlPlaneClient(dataDirectory, credentials, _options);
                 controlPlane.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
                 controlPlane.CaPem = credentials.CaPem;
+                controlPlane.ClusterCidr = _options.ClusterCidr;
+                controlPlane.NodeCidrMaskSize = _options.NodeCidrMaskSize;
+                controlPlane.NodeMonitorGracePeriod = _options.NodeMonitorGracePeriod;
             });
             builder.Services.AddOptions<ControlPlaneOptions>().Configure<ClusterReadiness>(
                 (controlPlane, readiness) => controlPlane.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));

@@ -34,6 +34,10 @@ public sealed class SkiffCommandLineTests
     [InlineData("--datastore-endpoint", "mysql://db")]
     [InlineData("--node-name", "Not_A_Name")]
     [InlineData("--log-level", "loud")]
+    [InlineData("--node-monitor-grace-period", "forty")]
+    [InlineData("--node-monitor-grace-period", "0s")]
+    [InlineData("--node-cidr-mask-size", "abc")]
+    [InlineData("--node-cidr-mask-size", "8")]
     public async Task RunAsync_ServerWithBadValue_ExitsTwoWithOneLineError(string flag, string value)
     {
         using var directory = new TempDirectory();
