@@ -5,6 +5,7 @@ using Skiff.ControlPlane.Controllers;
 using Skiff.ControlPlane.Controllers.Deployment;
 using Skiff.ControlPlane.Controllers.GarbageCollector;
 using Skiff.ControlPlane.Controllers.Namespace;
+using Skiff.ControlPlane.Controllers.PodGC;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
 using Skiff.ControlPlane.Events;
@@ -36,6 +37,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, ReplicaSetController>();
         services.AddSingleton<Controller, DeploymentController>();
         services.AddSingleton<Controller, GarbageCollectorController>();
+        services.AddSingleton<Controller, PodGCController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }
