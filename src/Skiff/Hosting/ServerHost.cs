@@ -103,6 +103,7 @@ internal sealed partial class ServerHost : IDisposable
                 controlPlane.Client = ControlPlaneClient(dataDirectory, credentials, _options);
                 controlPlane.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
                 controlPlane.CaPem = credentials.CaPem;
+                controlPlane.TerminatedPodGCThreshold = _options.TerminatedPodGCThreshold;
             });
             builder.Services.AddOptions<ControlPlaneOptions>().Configure<ClusterReadiness>(
                 (controlPlane, readiness) => controlPlane.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));
