@@ -16,7 +16,7 @@ namespace Skiff.ControlPlane.Tests.Controllers.PodGC;
 public sealed class PodGCServerTests(ControlPlaneServerFixture fixture) : IClassFixture<ControlPlaneServerFixture>
 {
     [Fact]
-    public async Task NodeDeleted_PodsBoundToItAreMarkedDisruptedAndDeleted_OthersStay()
+    public async Task NodeDeleted_PodsBoundToItIncludingTerminatingAreMarkedDisruptedAndDeleted_OthersStay()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         CancellationToken token = timeout.Token;
@@ -30,19 +30,23 @@ public sealed class PodGCServerTests(ControlPlaneServerFixture fixture) : IClass
         await client.CoreV1.CreateNamespacedPodAsync(Pod("on-gone-2", gone), ns, cancellationToken: token);
         await client.CoreV1.CreateNamespacedPodAsync(Pod("on-kept", kept), ns, cancellationToken: token);
 
+        // A bound pod being deleted waits for a kubelet that will never come: terminating until PodGC force-deletes it.
+        V1Pod terminating = await client.CoreV1.DeleteNamespacedPodAsync("on-gone-2", ns, cancellationToken: token);
+        Assert.NotNull(terminating.Metadata.DeletionTimestamp);
+
         await using var run = await PodGCRun.StartAsync(client, threshold: 12500, token);
+        Assert.Equal(3, run.Pods(ns).Count);
         await client.CoreV1.DeleteNodeAsync(gone, cancellationToken: token);
 
         await run.WaitUntilAsync(() => run.Pods(ns).Count == 1);
         Assert.Equal("on-kept", Assert.Single(run.Pods(ns)).Metadata.Name);
-        // Before deleting, PodGC recorded why: phase Failed with DisruptionTarget / DeletionByPodGC.
-        foreach (string name in new[] { "on-gone-1", "on-gone-2" })
-        {
-            Assert.True(run.LastSeen.TryGetValue($"{ns}/{name}", out V1Pod? last));
-            Assert.Equal("Failed", last.Status.Phase);
-            V1PodCondition condition = Assert.Single(last.Status.Conditions, c => c.Type == PodGCController.DisruptionTarget);
-            Assert.Equal(("True", PodGCController.DeletionByPodGC), (condition.Status, condition.Reason));
-        }
+        // Before deleting, PodGC recorded why: phase Failed with DisruptionTarget / DeletionByPodGC. (Not checked on the
+        // terminating pod: today's API server completes the deletion of a terminating pod on any write, that status
+        // patch included, so the informer never sees its Failed state.)
+        Assert.True(run.LastSeen.TryGetValue($"{ns}/on-gone-1", out V1Pod? last));
+        Assert.Equal("Failed", last.Status.Phase);
+        V1PodCondition condition = Assert.Single(last.Status.Conditions, c => c.Type == PodGCController.DisruptionTarget);
+        Assert.Equal(("True", PodGCController.DeletionByPodGC), (condition.Status, condition.Reason));
     }
 
     [Fact]
