@@ -11,6 +11,9 @@ namespace Skiff.ControlPlane.Controllers.GarbageCollector;
 
 public sealed partial class GarbageCollectorController
 {
+    /// <summary>Upstream's absentOwnerCache holds 500 uids.</summary>
+    private const int AbsentOwnerCacheSize = 500;
+
     /// <summary>
     /// A dependent whose owners do not all look alive in the caches: reads it and each owner live, then deletes it when no
     /// owner is alive, or unlinks the dangling owners (and unblocks the foreground-deleting ones) when another owner keeps it.
@@ -150,14 +153,35 @@ public sealed partial class GarbageCollectorController
             return OwnerState.Dangling;
         }
 
-        PartialObjectMetadata? owner = await RawRest.GetAsync<PartialObjectMetadata>(
-            _client, resource, resource.Namespaced ? item.Namespace : null, reference.Name ?? "", cancellationToken).ConfigureAwait(false);
-        if (owner is null || owner.Metadata.Uid != reference.Uid)
+        if (reference.Uid is { Length: > 0 } uid && _absentOwners.ContainsKey(uid))
         {
             return OwnerState.Dangling;
         }
 
+        PartialObjectMetadata? owner = await RawRest.GetAsync<PartialObjectMetadata>(
+            _client, resource, resource.Namespaced ? item.Namespace : null, reference.Name ?? "", cancellationToken).ConfigureAwait(false);
+        if (owner is null || owner.Metadata.Uid != reference.Uid)
+        {
+            RememberAbsent(reference.Uid);
+            return OwnerState.Dangling;
+        }
+
         return IsDeletingWith(owner, ForegroundFinalizer) ? OwnerState.WaitingForDependents : OwnerState.Solid;
+    }
+
+    private void RememberAbsent(string? uid)
+    {
+        if (string.IsNullOrEmpty(uid))
+        {
+            return;
+        }
+
+        if (_absentOwners.Count >= AbsentOwnerCacheSize)
+        {
+            _absentOwners.Clear();
+        }
+
+        _absentOwners[uid] = true;
     }
 
     private async Task DeleteAsync(GraphKey item, string? uid, string policy, CancellationToken cancellationToken)

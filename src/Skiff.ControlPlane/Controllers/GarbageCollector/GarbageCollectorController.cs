@@ -37,6 +37,9 @@ public sealed partial class GarbageCollectorController : Controller
     private readonly IReadOnlyList<ResourceInfo> _resources;
     // uid → queue key of every object the informers hold, so an event about a dependent reaches its owners.
     private readonly ConcurrentDictionary<string, string> _uidToKey = new(StringComparer.Ordinal);
+    // Owner uids a live read proved gone (upstream's absentOwnerCache): uids are never reused, so the answer stays true, and
+    // the hundreds of pods of one deleted ReplicaSet cost one GET of it, not hundreds. Bounded by clearing when full.
+    private readonly ConcurrentDictionary<string, bool> _absentOwners = new(StringComparer.Ordinal);
     private FrozenDictionary<(string Group, string Plural), (ResourceInfo Resource, SharedInformer<PartialObjectMetadata> Informer)> _informers =
         FrozenDictionary<(string, string), (ResourceInfo, SharedInformer<PartialObjectMetadata>)>.Empty;
 
@@ -69,6 +72,7 @@ public sealed partial class GarbageCollectorController : Controller
     protected override void AddInformerHandlers(SharedInformerFactory informers)
     {
         _uidToKey.Clear();
+        _absentOwners.Clear();
         var byResource = new Dictionary<(string, string), (ResourceInfo, SharedInformer<PartialObjectMetadata>)>();
         foreach (ResourceInfo resource in _resources)
         {
