@@ -21,6 +21,12 @@ public sealed class ControlPlaneOptions
     /// <summary>Completes once the API server serves requests; the host wires it to its readiness milestone.</summary>
     public Func<CancellationToken, Task> WaitForApiAsync { get; set; } = _ => Task.CompletedTask;
 
+    /// <summary>
+    /// How many terminated (Succeeded or Failed) pods may exist before the pod garbage collector deletes the oldest
+    /// (kube-controller-manager's --terminated-pod-gc-threshold; 0 or less turns that part off).
+    /// </summary>
+    public int TerminatedPodGCThreshold { get; set; } = 12500;
+
     /// <summary>How often informers hand every cached object to the handlers again (0: never).</summary>
     public TimeSpan ResyncPeriod { get; set; } = TimeSpan.Zero;
 

@@ -4,9 +4,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
 using Skiff.ControlPlane.Controllers.Deployment;
+using Skiff.ControlPlane.Controllers.GarbageCollector;
 using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.NodeIpam;
 using Skiff.ControlPlane.Controllers.NodeLifecycle;
+using Skiff.ControlPlane.Controllers.PodGC;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
 using Skiff.ControlPlane.Events;
@@ -46,6 +48,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, NodeLifecycleController>();
         services.AddSingleton<Controller, TaintEvictionController>();
         services.AddSingleton<Controller, NodeIpamController>();
+        services.AddSingleton<Controller, GarbageCollectorController>();
+        services.AddSingleton<Controller, PodGCController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Skiff.Machinery.Catalog;
 
 namespace Skiff.Machinery.Informers;
 
@@ -16,9 +17,10 @@ public sealed class SharedInformerFactory : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeSpan _resyncPeriod;
     private readonly Lock _lock = new();
-    private readonly Dictionary<Type, object> _informers = [];
+    // Keyed by model type, or by resource for metadata informers (many resources share PartialObjectMetadata).
+    private readonly Dictionary<object, object> _informers = [];
     private readonly List<Func<CancellationToken, Task>> _waitForSync = [];
-    private readonly Dictionary<Type, Func<CancellationToken, Task>> _notStarted = [];
+    private readonly List<Func<CancellationToken, Task>> _notStarted = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stopping = new();
 
@@ -73,6 +75,34 @@ public sealed class SharedInformerFactory : IAsyncDisposable
 
     public SharedInformer<V1PersistentVolumeClaim> PersistentVolumeClaims() => GetOrCreate(KubernetesListWatch.PersistentVolumeClaims, CacheIndexers.Default<V1PersistentVolumeClaim>());
 
+    /// <summary>
+    /// A metadata-only informer for any listable, watchable resource (<see cref="MetadataListWatch"/>), one per resource,
+    /// indexed by namespace and owner UID: how a component follows every kind without its model type (the garbage collector).
+    /// </summary>
+    public SharedInformer<PartialObjectMetadata> Metadata(ResourceInfo resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        string key = "metadata:" + resource.ApiVersion + "/" + resource.Plural;
+        lock (_lock)
+        {
+            if (_informers.TryGetValue(key, out object? existing))
+            {
+                return (SharedInformer<PartialObjectMetadata>)existing;
+            }
+
+            var informer = new SharedInformer<PartialObjectMetadata>(
+                MetadataListWatch.For(_client, resource),
+                _timeProvider,
+                _loggerFactory.CreateLogger<SharedInformer<PartialObjectMetadata>>(),
+                _resyncPeriod,
+                CacheIndexers.Default<PartialObjectMetadata>());
+            _informers[key] = informer;
+            _notStarted.Add(informer.RunAsync);
+            _waitForSync.Add(informer.WaitForSyncAsync);
+            return informer;
+        }
+    }
+
     /// <summary>The informer for <typeparamref name="T"/>, created on first use from <paramref name="listWatch"/>.</summary>
     public SharedInformer<T> GetOrCreate<T>(
         Func<IKubernetes, ListWatch<T>> listWatch,
@@ -90,7 +120,7 @@ public sealed class SharedInformerFactory : IAsyncDisposable
             var informer = new SharedInformer<T>(
                 listWatch(_client), _timeProvider, _loggerFactory.CreateLogger<SharedInformer<T>>(), _resyncPeriod, indexers);
             _informers[typeof(T)] = informer;
-            _notStarted[typeof(T)] = informer.RunAsync;
+            _notStarted.Add(informer.RunAsync);
             _waitForSync.Add(informer.WaitForSyncAsync);
             return informer;
         }
@@ -103,7 +133,7 @@ public sealed class SharedInformerFactory : IAsyncDisposable
         {
             var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
             var started = new List<Task>();
-            foreach (Func<CancellationToken, Task> run in _notStarted.Values)
+            foreach (Func<CancellationToken, Task> run in _notStarted)
             {
                 started.Add(Task.Run(() => run(linked.Token), CancellationToken.None));
             }

@@ -39,13 +39,18 @@ internal static class ServerCommand
         {
             Description = "Do not run the controller manager (k3s' flag); tests use it to run controllers of their own.",
         };
+        var terminatedPodGCThreshold = new Option<int>("--terminated-pod-gc-threshold")
+        {
+            Description = "How many terminated pods may exist before the pod garbage collector deletes the oldest (0: never).",
+            DefaultValueFactory = _ => 12500,
+        };
         Option<string> nodeName = OptionParsers.NodeName("The name of this machine's Node (default: the host name).");
         Option<LogLevel> logLevel = OptionParsers.LogLevel();
 
         var command = new Command("server", "Run the control plane and, unless --disable-agent is given, a node agent.")
         {
             dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod,
-            serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, nodeName, logLevel,
+            serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, terminatedPodGCThreshold, nodeName, logLevel,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -66,6 +71,7 @@ internal static class ServerCommand
                 ClusterDomain = OptionParsers.Value(parseResult, clusterDomain),
                 DisableAgent = parseResult.GetValue(disableAgent),
                 DisableControllerManager = parseResult.GetValue(disableControllerManager),
+                TerminatedPodGCThreshold = parseResult.GetValue(terminatedPodGCThreshold),
                 NodeName = OptionParsers.Value(parseResult, nodeName),
                 LogLevel = parseResult.GetValue(logLevel),
             };

@@ -34,6 +34,9 @@ internal sealed record ServerOptions
 
     public bool DisableControllerManager { get; init; }
 
+    /// <summary>kube-controller-manager's --terminated-pod-gc-threshold (0 or less: never).</summary>
+    public int TerminatedPodGCThreshold { get; init; } = 12500;
+
     public required string NodeName { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;

@@ -106,6 +106,7 @@ internal sealed partial class ServerHost : IDisposable
                 controlPlane.ClusterCidr = _options.ClusterCidr;
                 controlPlane.NodeCidrMaskSize = _options.NodeCidrMaskSize;
                 controlPlane.NodeMonitorGracePeriod = _options.NodeMonitorGracePeriod;
+                controlPlane.TerminatedPodGCThreshold = _options.TerminatedPodGCThreshold;
             });
             builder.Services.AddOptions<ControlPlaneOptions>().Configure<ClusterReadiness>(
                 (controlPlane, readiness) => controlPlane.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));

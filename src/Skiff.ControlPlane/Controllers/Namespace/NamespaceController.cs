@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Informers;
+using Skiff.Machinery.Rest;
 
 [assembly: System.Diagnostics.CodeAnalysis.SuppressMessage(
     "Naming", "CA1716", Scope = "namespace", Target = "~N:Skiff.ControlPlane.Controllers.Namespace",
@@ -194,22 +195,11 @@ public sealed partial class NamespaceController : Controller
         return objects;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
-    {
-        // The generated client has no generic, group-agnostic calls for the core group; send raw REST through its own
-        // HttpClient, which carries this component's client certificate and trust.
-        var kubernetes = (Kubernetes)_client;
-        using var request = new HttpRequestMessage(method, new Uri(kubernetes.BaseUri, path));
-        request.Headers.Accept.ParseAdd("application/json");
-        return await kubernetes.HttpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken) =>
+        RawRest.SendAsync(_client, method, path, null, cancellationToken);
 
     /// <summary>An object still listed in the namespace: whether it is already being deleted, and what holds it.</summary>
     private sealed record RemainingObject(string Name, bool Deleting, IReadOnlyList<string> Finalizers);
 
-    private static string CollectionPath(ResourceInfo resource, string ns)
-    {
-        string prefix = string.IsNullOrEmpty(resource.Group) ? $"api/{resource.Version}" : $"apis/{resource.Group}/{resource.Version}";
-        return $"{prefix}/namespaces/{Uri.EscapeDataString(ns)}/{resource.Plural}";
-    }
+    private static string CollectionPath(ResourceInfo resource, string ns) => RawRest.CollectionPath(resource, ns);
 }
