@@ -161,7 +161,12 @@ internal sealed partial class ObjectRegistry
         newJson = ObjectCodec.Encode(item);
         byte[] bytes = ObjectCodec.ToStored(newJson);
         Endpoints.BodyReader.EnsureStorable(name, bytes);
-        bool finished = metadata.DeletionTimestamp is not null && (metadata.Finalizers is null || metadata.Finalizers.Count == 0) && !strategy.DefersDeletion(item);
+        // As upstream's ShouldDeleteDuringUpdate: only an object whose deletion has no grace left goes with its last finalizer;
+        // a pod in its grace period stays until its kubelet deletes it with grace 0, however many status writes come first.
+        bool finished = metadata.DeletionTimestamp is not null
+            && (metadata.Finalizers is null || metadata.Finalizers.Count == 0)
+            && (oldMetadata.DeletionGracePeriodSeconds ?? 0) == 0
+            && !strategy.DefersDeletion(item);
         if (request.DryRun)
         {
             return newJson;

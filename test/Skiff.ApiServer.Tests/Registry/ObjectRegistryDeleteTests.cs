@@ -74,6 +74,29 @@ public sealed class ObjectRegistryDeleteTests : IAsyncLifetime, IAsyncDisposable
     }
 
     [Fact]
+    public async Task DeleteAsync_ScheduledPodWithFinalizer_StaysThroughItsGracePeriodAfterTheFinalizerGoes_ThenGraceZeroRemovesIt()
+    {
+        await _harness.CreateAsync(_harness.Pods, "demo", """{"metadata":{"name":"graceful","finalizers":["batch.kubernetes.io/job-tracking"]},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"nginx:1.27"}]}}""");
+
+        (_, bool removed) = await _harness.Registry.DeleteAsync(_harness.Pods, "demo", "graceful", null, dryRun: false, CancellationToken.None);
+        Assert.False(removed);
+        JsonObject marked = await _harness.GetAsync(_harness.Pods, "demo", "graceful");
+        Assert.Equal(30, marked["metadata"]!["deletionGracePeriodSeconds"]!.GetValue<long>());
+
+        // The job controller drops its finalizer, then the kubelet writes status: the pod is still in its grace period.
+        marked["metadata"]!.AsObject().Remove("finalizers");
+        await _harness.ReplaceAsync(_harness.Pods, "demo", "graceful", marked);
+        JsonObject stillThere = await _harness.GetAsync(_harness.Pods, "demo", "graceful");
+        stillThere["status"] = new JsonObject { ["phase"] = "Running" };
+        await _harness.ReplaceAsync(_harness.Pods, "demo", "graceful", stillThere, subresource: "status");
+        Assert.NotNull((await _harness.GetAsync(_harness.Pods, "demo", "graceful"))["metadata"]!["deletionTimestamp"]);
+
+        // The kubelet's final delete with grace 0 removes it.
+        (_, removed) = await _harness.Registry.DeleteAsync(_harness.Pods, "demo", "graceful", new V1DeleteOptions { GracePeriodSeconds = 0 }, dryRun: false, CancellationToken.None);
+        Assert.True(removed);
+    }
+
+    [Fact]
     public async Task DeleteAsync_DryRun_WritesNothing()
     {
         await _harness.CreateAsync(_harness.ConfigMaps, "demo", """{"metadata":{"name":"settings"}}""");
