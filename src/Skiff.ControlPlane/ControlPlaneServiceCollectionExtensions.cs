@@ -2,10 +2,12 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
+using Skiff.ControlPlane.Controllers.DaemonSet;
 using Skiff.ControlPlane.Controllers.Deployment;
 using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
+using Skiff.ControlPlane.Controllers.StatefulSet;
 using Skiff.ControlPlane.Events;
 
 namespace Skiff.ControlPlane;
@@ -34,6 +36,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, ServiceAccountController>();
         services.AddSingleton<Controller, ReplicaSetController>();
         services.AddSingleton<Controller, DeploymentController>();
+        services.AddSingleton<Controller, StatefulSetController>();
+        services.AddSingleton<Controller, DaemonSetController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }
