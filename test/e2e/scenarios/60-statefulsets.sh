@@ -93,6 +93,7 @@ expect "rollout status after set image" 'complete' -- timeout 60 kubectl rollout
 eventually "every pod runs the new image" 30 -- bash -c '[ "$(kubectl get pods -l app=web -o jsonpath={.items[*].spec.containers[0].image})" = "nginx:1.28 nginx:1.28 nginx:1.28" ]'
 eventually "current revision catches up" 30 -- bash -c '[ "$(kubectl get sts web -o jsonpath={.status.currentRevision})" = "$(kubectl get sts web -o jsonpath={.status.updateRevision})" ]'
 expect "history has two revisions" '^2 +<none>' -- kubectl rollout history statefulset/web
+expect "history of revision 2 shows its template" "nginx:1.28" -- kubectl rollout history statefulset/web --revision=2
 expect "two ControllerRevisions" '^2$' -- bash -c 'kubectl get controllerrevisions -l app=web -o name | wc -l'
 expect "undo" 'rolled back' -- kubectl rollout undo statefulset/web
 eventually "undo brings the old image back" 60 -- bash -c '[ "$(kubectl get pods -l app=web -o jsonpath={.items[*].spec.containers[0].image})" = "nginx:1.27 nginx:1.27 nginx:1.27" ]'
@@ -185,6 +186,10 @@ expect "set image on the daemonset" 'image updated' -- kubectl set image daemons
 expect "rollout status after set image" 'successfully rolled out' -- timeout 60 kubectl rollout status daemonset/agent
 eventually "every daemon pod runs the new image" 30 -- bash -c '[ "$(kubectl get pods -l app=agent -o jsonpath={.items[*].spec.containers[0].image})" = "busybox:1.37 busybox:1.37 busybox:1.37" ]'
 expect "daemonset history has two revisions" '^2 +<none>' -- kubectl rollout history daemonset/agent
+expect "undo the daemonset" 'rolled back' -- kubectl rollout undo daemonset/agent
+eventually "daemon pods run the old image again" 30 -- bash -c '[ "$(kubectl get pods -l app=agent -o jsonpath={.items[*].spec.containers[0].image})" = "busybox:1.36 busybox:1.36 busybox:1.36" ]'
+expect "rollout status after daemonset undo" 'successfully rolled out' -- timeout 60 kubectl rollout status daemonset/agent
+expect "daemonset history shows 2,3 after undo" '^3 +<none>' -- kubectl rollout history daemonset/agent
 expect "describe daemonset shows created pods" 'Created pod: agent-' -- kubectl describe daemonset agent
 expect "untainting admits the node" 'untainted' -- kubectl taint node e2e-tainted dedicated-
 eventually "the untainted node gets a pod" 30 -- bash -c '[ "$(kubectl get ds agent -o jsonpath={.status.desiredNumberScheduled}/{.status.currentNumberScheduled})" = 4/4 ]'

@@ -225,7 +225,7 @@ public sealed partial class StatefulSetController : Controller
         revisions.Sort((a, b) => (a.Revision ?? 0).CompareTo(b.Revision ?? 0));
         int collisionCount = set.Status?.CollisionCount ?? 0;
         V1OwnerReference owner = PodControl.ControllerReference("apps/v1", "StatefulSet", set.Metadata);
-        V1ControllerRevision candidate = ControllerHistory.New(owner, set.Metadata, set.Spec?.Template, ControllerHistory.MaxRevision(revisions) + 1, collisionCount, ControllerHistory.HashLabel);
+        V1ControllerRevision candidate = ControllerHistory.New(owner, set.Metadata, set.Spec?.Template, ControllerHistory.MaxRevision(revisions) + 1, collisionCount, ControllerHistory.HashLabel, set.Metadata.Annotations);
         List<V1ControllerRevision> equal = [.. revisions.Where(r => ControllerHistory.SameData(r, candidate))];
         V1ControllerRevision update;
         if (equal.Count > 0 && ReferenceEquals(equal[^1], revisions[^1]))
