@@ -68,7 +68,10 @@ internal sealed partial class ObjectRegistry
                 return (result, false);
             }
 
-            if (expected != 0 || attempt >= MaxAttempts)
+            // Another write won the race. Try again on the new object: a resourceVersion the caller named no longer matches
+            // it and fails the check above, while a patch (which carries the stored version it was applied to) is simply
+            // applied again, as upstream's GuaranteedUpdate does; kubectl set image must not fail because a controller wrote status.
+            if (attempt >= MaxAttempts)
             {
                 throw ApiErrors.Modified(resource.Group, resource.Plural, name);
             }

@@ -39,6 +39,39 @@ public sealed class ObjectRegistryUpdateTests : IAsyncLifetime, IAsyncDisposable
     }
 
     [Fact]
+    public async Task UpdateAsync_PatchRacingAnotherWrite_IsAppliedAgainOnTheNewObject()
+    {
+        await _harness.CreateAsync(_harness.ConfigMaps, "demo", """{"metadata":{"name":"racy"},"data":{"a":"1"}}""");
+        int attempts = 0;
+
+        // A patch is applied to the stored object, so it carries that object's resourceVersion; here another writer changes
+        // the object between the read and the write of the first attempt.
+        (JsonObject patched, _) = await _harness.Registry.UpdateAsync(
+            _harness.ConfigMaps,
+            "demo",
+            "racy",
+            null,
+            current =>
+            {
+                if (attempts++ == 0)
+                {
+                    JsonObject other = current!.DeepClone().AsObject();
+                    other["data"]!["a"] = "2";
+                    Task.Run(() => _harness.ReplaceAsync(_harness.ConfigMaps, "demo", "racy", other)).GetAwaiter().GetResult();
+                }
+
+                current!["data"]!["b"] = "patched";
+                return current;
+            },
+            RegistryHarness.Write(),
+            createIfMissing: false,
+            CancellationToken.None);
+
+        Assert.Equal(2, attempts);
+        Assert.Equal(("2", "patched"), (patched["data"]!["a"]!.GetValue<string>(), patched["data"]!["b"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task UpdateAsync_SpecChange_BumpsGeneration()
     {
         JsonObject created = await _harness.CreateAsync(_harness.Deployments, "demo", Deployment);
