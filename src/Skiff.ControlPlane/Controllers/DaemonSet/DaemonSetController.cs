@@ -225,6 +225,7 @@ public sealed partial class DaemonSetController : Controller
     private async Task<List<V1Pod>> ClaimPodsAsync(V1DaemonSet ds, CancellationToken cancellationToken)
     {
         (List<V1Pod> owned, List<V1Pod> orphans) = ControllerRefManager.Claim(ds.Metadata, ds.Spec?.Selector, _pods!.Cache.ByIndex(CacheIndexers.Namespace, ds.Metadata.NamespaceProperty));
+        await ControllerRefManager.ReleasePodsAsync(_client, ds.Metadata, ds.Spec?.Selector, owned, cancellationToken).ConfigureAwait(false);
         foreach (V1Pod orphan in orphans)
         {
             try

@@ -129,6 +129,7 @@ public sealed partial class StatefulSetController : Controller
     private async Task<List<V1Pod>> ClaimPodsAsync(V1StatefulSet set, CancellationToken cancellationToken)
     {
         (List<V1Pod> owned, List<V1Pod> orphans) = ControllerRefManager.Claim(set.Metadata, set.Spec?.Selector, _pods!.Cache.ByIndex(CacheIndexers.Namespace, set.Metadata.NamespaceProperty));
+        await ControllerRefManager.ReleasePodsAsync(_client, set.Metadata, set.Spec?.Selector, owned, cancellationToken).ConfigureAwait(false);
         foreach (V1Pod orphan in orphans.Where(p => StatefulSetSync.Ordinal(set, p) is not null))
         {
             try

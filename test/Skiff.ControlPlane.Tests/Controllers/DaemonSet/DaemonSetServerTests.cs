@@ -79,6 +79,12 @@ public sealed class DaemonSetServerTests(ControlPlaneServerFixture fixture) : IC
         string hash = revisions.Single(r => r.Revision == 2).Metadata.Labels[DaemonSetSync.RevisionHashLabel];
         Assert.All(OwnedPods(informers, created), p => Assert.Equal(hash, p.Metadata.Labels[DaemonSetSync.RevisionHashLabel]));
 
+        // A pod relabelled out of the selector is released (it lives on as an orphan) and its node gets a new pod.
+        V1Pod onA = OwnedPods(informers, created).Single(p => DaemonSetSync.TargetNode(p) == "dsn-a");
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("{\"metadata\":{\"labels\":{\"app\":\"debug\"}}}", V1Patch.PatchType.MergePatch), onA.Metadata.Name, Namespace, cancellationToken: token);
+        await WaitUntilAsync(changed, () => informers.Pods().Cache.Get(Namespace, onA.Metadata.Name) is { } p && PodControl.ControllerOf(p.Metadata) is null && PodNodes(informers, created).SequenceEqual(["dsn-a", "dsn-b", "dsn-c"]), token);
+        await client.CoreV1.DeleteNamespacedPodAsync(onA.Metadata.Name, Namespace, cancellationToken: token);
+
         // A node leaving the pool loses its pod.
         V1Node leaving = ReplicaSetSync.Clone(informers.Nodes().Cache.Get(null, "dsn-c")!);
         leaving.Metadata.Labels["pool"] = "other";
