@@ -87,6 +87,16 @@ public sealed class StatefulSetSyncTests
     }
 
     [Fact]
+    public void Plan_ScaledDownWithAnUnhealthyLowerCondemnedPod_DeletesNothing()
+    {
+        // Only the lowest unhealthy pod may be deleted while unhealthy; web-3 must wait for web-2.
+        StatefulSetStep step = StatefulSetSync.Plan(Set(2), [Pod(0), Pod(1), Pod(2, ready: false), Pod(3, ready: false)], Update, 0, s_now);
+
+        Assert.Empty(step.Deletes);
+        Assert.Equal("web-2", step.WaitingFor);
+    }
+
+    [Fact]
     public void Plan_ScaledDownParallel_DeletesAllSurplusPods()
     {
         V1StatefulSet set = Set(1);
