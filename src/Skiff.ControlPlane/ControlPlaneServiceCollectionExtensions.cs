@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
+using Skiff.ControlPlane.Controllers.DaemonSet;
 using Skiff.ControlPlane.Controllers.Deployment;
 using Skiff.ControlPlane.Controllers.GarbageCollector;
 using Skiff.ControlPlane.Controllers.Namespace;
@@ -11,6 +12,7 @@ using Skiff.ControlPlane.Controllers.NodeLifecycle;
 using Skiff.ControlPlane.Controllers.PodGC;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
+using Skiff.ControlPlane.Controllers.StatefulSet;
 using Skiff.ControlPlane.Events;
 using Skiff.ControlPlane.Instrumentation;
 
@@ -50,6 +52,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, NodeIpamController>();
         services.AddSingleton<Controller, GarbageCollectorController>();
         services.AddSingleton<Controller, PodGCController>();
+        services.AddSingleton<Controller, StatefulSetController>();
+        services.AddSingleton<Controller, DaemonSetController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }

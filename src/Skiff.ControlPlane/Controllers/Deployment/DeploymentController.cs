@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -10,7 +9,6 @@ using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Events;
 using Skiff.Machinery.Informers;
-using Skiff.Machinery.Json;
 using Skiff.Machinery.Selectors;
 
 namespace Skiff.ControlPlane.Controllers.Deployment;
@@ -210,12 +208,10 @@ public sealed partial class DeploymentController : Controller
             }
             else if (selector.Matches(rs.Metadata?.Labels as IReadOnlyDictionary<string, string>) && rs.Metadata?.DeletionTimestamp is null)
             {
-                var references = new List<V1OwnerReference>(rs.Metadata?.OwnerReferences ?? []) { PodControl.ControllerReference("apps/v1", "Deployment", deployment.Metadata) };
-                var patch = new V1ReplicaSet { Metadata = new V1ObjectMeta { Uid = rs.Metadata?.Uid, OwnerReferences = references } };
                 try
                 {
                     claimed.Add(await _client.AppsV1.PatchNamespacedReplicaSetAsync(
-                        new V1Patch(Encoding.UTF8.GetString(SkiffJson.ToBytes(patch)), V1Patch.PatchType.MergePatch),
+                        ControllerRefManager.AdoptionPatch(rs.Metadata ?? new V1ObjectMeta(), PodControl.ControllerReference("apps/v1", "Deployment", deployment.Metadata)),
                         rs.Metadata?.Name,
                         rs.Metadata?.NamespaceProperty,
                         cancellationToken: cancellationToken).ConfigureAwait(false));

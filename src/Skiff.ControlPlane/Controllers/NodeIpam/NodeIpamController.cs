@@ -46,7 +46,7 @@ public sealed partial class NodeIpamController : Controller
         ArgumentNullException.ThrowIfNull(options);
         _client = client;
         _logger = logger;
-        _events = events ?? NullEventRecorder.Instance;
+        _events = (events ?? NullEventRecorder.Instance).ForComponent("cidrAllocator");
         _clusterCidr = options.Value.ClusterCidr;
         _maskSize = options.Value.EffectiveNodeCidrMaskSize;
     }

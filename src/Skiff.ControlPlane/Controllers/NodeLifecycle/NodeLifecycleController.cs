@@ -46,7 +46,7 @@ public sealed partial class NodeLifecycleController : Controller
         ArgumentNullException.ThrowIfNull(options);
         _client = client;
         _logger = logger;
-        _events = events ?? NullEventRecorder.Instance;
+        _events = (events ?? NullEventRecorder.Instance).ForComponent("node-controller");
         _monitorPeriod = options.Value.NodeMonitorPeriod;
         _gracePeriod = options.Value.NodeMonitorGracePeriod;
     }

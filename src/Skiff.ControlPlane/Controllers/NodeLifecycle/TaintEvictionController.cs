@@ -43,7 +43,7 @@ public sealed partial class TaintEvictionController : Controller
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
         _logger = logger;
-        _events = events ?? NullEventRecorder.Instance;
+        _events = (events ?? NullEventRecorder.Instance).ForComponent("taint-eviction-controller");
     }
 
     protected override void AddInformerHandlers(SharedInformerFactory informers)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -7,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Events;
 using Skiff.Machinery.Informers;
-using Skiff.Machinery.Json;
 using Skiff.Machinery.Selectors;
 
 namespace Skiff.ControlPlane.Controllers.ReplicaSet;
@@ -173,12 +171,10 @@ public sealed partial class ReplicaSetController : Controller
     // Adoption is a patch that carries the pod's uid, so a pod deleted and recreated under the same name is not adopted by mistake.
     private async Task<V1Pod?> AdoptAsync(V1ReplicaSet rs, V1Pod orphan, CancellationToken cancellationToken)
     {
-        var references = new List<V1OwnerReference>(orphan.Metadata.OwnerReferences ?? []) { PodControl.ControllerReference("apps/v1", "ReplicaSet", rs.Metadata) };
-        var patch = new V1Pod { Metadata = new V1ObjectMeta { Uid = orphan.Metadata.Uid, OwnerReferences = references } };
         try
         {
             return await _client.CoreV1.PatchNamespacedPodAsync(
-                new V1Patch(Encoding.UTF8.GetString(SkiffJson.ToBytes(patch)), V1Patch.PatchType.MergePatch),
+                ControllerRefManager.AdoptionPatch(orphan.Metadata, PodControl.ControllerReference("apps/v1", "ReplicaSet", rs.Metadata)),
                 orphan.Metadata.Name,
                 orphan.Metadata.NamespaceProperty,
                 cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using k8s.Models;
 using Skiff.Machinery.Json;
-using Skiff.Machinery.Selectors;
 
 namespace Skiff.ControlPlane.Controllers.ReplicaSet;
 
@@ -14,30 +13,8 @@ internal static class ReplicaSetSync
     /// Splits the namespace's pods into those the ReplicaSet controls and orphans it should adopt (matching the selector,
     /// no controller owner). Pods controlled by someone else are never touched.
     /// </summary>
-    public static (List<V1Pod> Owned, List<V1Pod> Orphans) ClaimPods(V1ReplicaSet rs, IEnumerable<V1Pod> pods)
-    {
-        LabelSelector selector = LabelSelector.FromModel(rs.Spec?.Selector);
-        var owned = new List<V1Pod>();
-        var orphans = new List<V1Pod>();
-        foreach (V1Pod pod in pods)
-        {
-            V1OwnerReference? controller = PodControl.ControllerOf(pod.Metadata);
-            if (controller is not null)
-            {
-                if (controller.Uid == rs.Metadata?.Uid)
-                {
-                    owned.Add(pod);
-                }
-            }
-            else if (!selector.IsEmpty && selector.Matches(pod.Metadata?.Labels as IReadOnlyDictionary<string, string>)
-                && pod.Metadata?.DeletionTimestamp is null && rs.Metadata?.DeletionTimestamp is null)
-            {
-                orphans.Add(pod);
-            }
-        }
-
-        return (owned, orphans);
-    }
+    public static (List<V1Pod> Owned, List<V1Pod> Orphans) ClaimPods(V1ReplicaSet rs, IEnumerable<V1Pod> pods) =>
+        ControllerRefManager.Claim(rs.Metadata ?? new V1ObjectMeta(), rs.Spec?.Selector, pods);
 
     /// <summary>Positive: pods to create; negative: pods to delete. Bounded by <see cref="BurstReplicas"/>.</summary>
     public static int Diff(V1ReplicaSet rs, IReadOnlyCollection<V1Pod> activePods) =>

@@ -1,0 +1,28 @@
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Skiff.ControlPlane.Controllers;
+
+namespace Skiff.ControlPlane.Tests.Controllers.StatefulSet;
+
+public sealed class StatefulSetRegistrationTests
+{
+    [Fact]
+    public void AddSkiffControlPlane_Resolved_ListsStatefulSetAndDaemonSetControllers()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSkiffControlPlane(o =>
+        {
+            o.Client = new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" };
+            o.Identity = "test";
+            o.CaPem = "unused";
+        });
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        string[] names = [.. provider.GetServices<Controller>().Select(c => c.Name)];
+
+        Assert.Contains("statefulset", names);
+        Assert.Contains("daemonset", names);
+    }
+}
