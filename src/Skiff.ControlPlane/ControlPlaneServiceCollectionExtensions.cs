@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
 using Skiff.ControlPlane.Controllers.Deployment;
+using Skiff.ControlPlane.Controllers.Endpoints;
+using Skiff.ControlPlane.Controllers.EndpointSlice;
 using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
@@ -34,6 +36,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, ServiceAccountController>();
         services.AddSingleton<Controller, ReplicaSetController>();
         services.AddSingleton<Controller, DeploymentController>();
+        services.AddSingleton<Controller, EndpointsController>();
+        services.AddSingleton<Controller, EndpointSliceController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }
