@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
 using Skiff.ControlPlane.Controllers.Deployment;
+using Skiff.ControlPlane.Controllers.Disruption;
 using Skiff.ControlPlane.Controllers.Endpoints;
 using Skiff.ControlPlane.Controllers.EndpointSlice;
 using Skiff.ControlPlane.Controllers.Namespace;
@@ -38,6 +39,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, DeploymentController>();
         services.AddSingleton<Controller, EndpointsController>();
         services.AddSingleton<Controller, EndpointSliceController>();
+        services.AddSingleton<Controller, DisruptionController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }
