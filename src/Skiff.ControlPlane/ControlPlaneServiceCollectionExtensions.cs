@@ -8,6 +8,7 @@ using Skiff.ControlPlane.Controllers.Endpoints;
 using Skiff.ControlPlane.Controllers.EndpointSlice;
 using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
+using Skiff.ControlPlane.Controllers.ResourceQuota;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
 using Skiff.ControlPlane.Events;
 
@@ -40,6 +41,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, EndpointsController>();
         services.AddSingleton<Controller, EndpointSliceController>();
         services.AddSingleton<Controller, DisruptionController>();
+        services.AddSingleton<Controller, ResourceQuotaController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }
