@@ -64,6 +64,18 @@ echo "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\"
 expect "one eviction is allowed" '"status":"Success"' -- kubectl create --raw "/api/v1/namespaces/default/pods/${pods[1]}/eviction" -f evict-1.json
 expect_fail "the next is refused with 429" 'TooManyRequests|disruption budget' -- kubectl create --raw "/api/v1/namespaces/default/pods/${pods[2]}/eviction" -f evict-2.json
 
+# kubectl drain: refused (and retried) while the budget allows nothing; done once the replacement pods are ready.
+kubectl create -f - >/dev/null <<<'{"apiVersion":"v1","kind":"Node","metadata":{"name":"node-b"}}'
+echo "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":\"${pods[2]}\"},\"target\":{\"kind\":\"Node\",\"name\":\"node-b\"}}" >binding-b.json
+kubectl create --raw "/api/v1/namespaces/default/pods/${pods[2]}/binding" -f binding-b.json >/dev/null
+expect_fail "drain is refused while the budget allows no disruption" "disruption budget" -- kubectl drain node-b --grace-period=0 --timeout=8s
+mapfile -t replacements < <(kubectl get pods -l app=ep -o jsonpath='{range .items[?(@.status.phase=="Pending")]}{.metadata.name}{"\n"}{end}')
+n=20
+for pod in "${replacements[@]}"; do set_pod_status "$pod" "10.42.0.$n" True; n=$((n + 1)); done
+eventually "the replacements make disruptions allowed" 20 -- bash -c 'kubectl get pdb ep --no-headers | grep -Eq "^ep +1 +N/A +[1-9] "'
+expect "drain evicts the pod now" "node/node-b drained" -- kubectl drain node-b --grace-period=0 --timeout=30s
+expect_fail "the drained pod is gone" "NotFound" -- kubectl get pod "${pods[2]}"
+
 # A ResourceQuota shows what its namespace uses.
 kubectl create namespace quota-e2e >/dev/null
 expect "create quota" '^resourcequota/compute created$' -- kubectl -n quota-e2e create quota compute --hard=pods=10,requests.cpu=2,requests.memory=1Gi,limits.memory=2Gi,configmaps=5,count/deployments.apps=3

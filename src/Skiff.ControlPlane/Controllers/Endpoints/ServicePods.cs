@@ -15,8 +15,11 @@ internal static class ServicePods
     public const string HeadlessLabel = "service.kubernetes.io/headless";
     public const string LastChangeTriggerTimeAnnotation = "endpoints.kubernetes.io/last-change-trigger-time";
 
-    /// <summary>Services without a selector are user-managed: neither controller touches their endpoints.</summary>
-    public static bool HasSelector(V1Service service) => service.Spec?.Selector is { Count: > 0 };
+    /// <summary>
+    /// Services without a selector are user-managed, and ExternalName Services are a DNS alias: neither controller
+    /// touches their endpoints.
+    /// </summary>
+    public static bool HasSelector(V1Service service) => service.Spec?.Selector is { Count: > 0 } && service.Spec.Type != "ExternalName";
 
     public static bool IsHeadless(V1Service service) => service.Spec?.ClusterIP == "None";
 

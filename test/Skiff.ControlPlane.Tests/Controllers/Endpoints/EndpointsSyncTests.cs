@@ -139,4 +139,17 @@ public sealed class EndpointsSyncTests
         Assert.False(EndpointsSync.NeedsUpdate(current, later));
         Assert.True(EndpointsSync.NeedsUpdate(current, changed));
     }
+
+    [Fact]
+    public void HasSelector_ExternalNameOrNoSelector_IsFalse()
+    {
+        V1Service externalName = Service();
+        externalName.Spec.Type = "ExternalName";
+        V1Service noSelector = Service();
+        noSelector.Spec.Selector = null;
+
+        Assert.True(ServicePods.HasSelector(Service()));
+        Assert.False(ServicePods.HasSelector(externalName));
+        Assert.False(ServicePods.HasSelector(noSelector));
+    }
 }
