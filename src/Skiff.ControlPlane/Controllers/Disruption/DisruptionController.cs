@@ -84,7 +84,17 @@ public sealed partial class DisruptionController : Controller
         V1PodDisruptionBudgetStatus status;
         DateTimeOffset? recheckAt = null;
         int scale = 0;
-        string? failure = DisruptionSync.NeedsControllerScale(pdb) ? await ExpectedScaleAsync(pods, s => scale = s, cancellationToken).ConfigureAwait(false) : null;
+        var unmanaged = new List<string>();
+        string? failure = DisruptionSync.NeedsControllerScale(pdb) ? await ExpectedScaleAsync(pods, unmanaged, s => scale = s, cancellationToken).ConfigureAwait(false) : null;
+        if (failure is null && unmanaged.Count > 0)
+        {
+            _events.Record(
+                pdb,
+                EventTypes.Warning,
+                "UnmanagedPods",
+                $"Pods selected by this PodDisruptionBudget (selector: {SelectorText(pdb.Spec?.Selector)}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set \".spec.minAvailable\" field of the PDB to an integer value.");
+        }
+
         if (failure is not null)
         {
             _events.Record(pdb, EventTypes.Warning, "CalculateExpectedPodCountFailed", "Failed to calculate the number of expected pods: " + failure);
@@ -113,9 +123,10 @@ public sealed partial class DisruptionController : Controller
 
     /// <summary>
     /// Sums the replicas of the controllers of <paramref name="pods"/> (a ReplicaSet's Deployment when it has one), each
-    /// controller once; returns why it could not, as upstream's getExpectedScale does.
+    /// controller once; pods without a controller are collected in <paramref name="unmanaged"/>. Returns why it could not
+    /// count (a controller that cannot be found), as upstream's getExpectedScale does.
     /// </summary>
-    private async Task<string?> ExpectedScaleAsync(List<V1Pod> pods, Action<int> result, CancellationToken cancellationToken)
+    private async Task<string?> ExpectedScaleAsync(List<V1Pod> pods, List<string> unmanaged, Action<int> result, CancellationToken cancellationToken)
     {
         // Keyed by the controller counted (a Deployment for all its ReplicaSets), so each counts once.
         var scales = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -125,7 +136,9 @@ public sealed partial class DisruptionController : Controller
             V1OwnerReference? owner = PodControl.ControllerOf(pod.Metadata);
             if (owner is null)
             {
-                return $"found no controller ref for pod \"{pod.Metadata.Name}\"";
+                // Upstream counts such pods as unmanaged and goes on (with a warning) rather than failing the sync.
+                unmanaged.Add(pod.Metadata.Name);
+                continue;
             }
 
             if (seen.Contains(owner.Uid))
@@ -213,6 +226,10 @@ public sealed partial class DisruptionController : Controller
         int replicas = root.TryGetProperty("spec", out JsonElement spec) && spec.TryGetProperty("replicas", out JsonElement r) && r.TryGetInt32(out int n) ? n : 0;
         return (owner.Uid, replicas);
     }
+
+    private static string SelectorText(V1LabelSelector? selector) =>
+        string.Join(",", (selector?.MatchLabels ?? new Dictionary<string, string>()).Select(l => $"{l.Key}={l.Value}")
+            .Concat((selector?.MatchExpressions ?? []).Select(e => $"{e.Key} {e.OperatorProperty} ({string.Join(",", e.Values ?? [])})")));
 
     private void EnqueueOnScale(int? before, int? after, IKubernetesObject<V1ObjectMeta> workload)
     {

@@ -94,7 +94,7 @@ public sealed class DisruptionServerTests(ControlPlaneServerFixture fixture) : I
     }
 
     [Fact]
-    public async Task Budget_MaxUnavailableOverPodsWithoutController_FailsSafeWithSyncFailed()
+    public async Task Budget_ControllerMissingOrNone_FailsSafeOrCountsThePodsAsUnmanaged()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         CancellationToken token = timeout.Token;
@@ -108,21 +108,31 @@ public sealed class DisruptionServerTests(ControlPlaneServerFixture fixture) : I
         informers.Start(stop.Token);
         Task running = controller.RunAsync(stop.Token);
 
-        await CreateRunningPodAsync(client, "lonely", "lonely", owner: null, token);
-        await client.PolicyV1.CreateNamespacedPodDisruptionBudgetAsync(new V1PodDisruptionBudget
-        {
-            Metadata = new V1ObjectMeta { Name = "lonely" },
-            Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "lonely" } } },
-        }, Namespace, cancellationToken: token);
+        // A pod whose StatefulSet does not exist: the budget cannot be computed, so it allows nothing and says why.
+        await CreateRunningPodAsync(client, "lost", "lost", new V1ObjectMeta { Name = "gone", Uid = "00000000-0000-0000-0000-000000000001" }, token);
+        await CreateBudgetAsync(client, "lost", token);
 
-        await WaitUntilAsync(changed, () => Budget(informers, "lonely")?.Status?.Conditions?.Count > 0, token);
-        V1Condition condition = Budget(informers, "lonely")!.Status.Conditions.Single();
-        Assert.Equal(("False", "SyncFailed", "found no controller ref for pod \"lonely\""), (condition.Status, condition.Reason, condition.Message));
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await EvictAsync(client, "lonely", token)).Status);
+        // A pod without any controller is unmanaged: it is left out of expectedPods, not an error.
+        await CreateRunningPodAsync(client, "lonely", "lonely", owner: null, token);
+        await CreateBudgetAsync(client, "lonely", token);
+
+        await WaitUntilAsync(changed, () => Budget(informers, "lost")?.Status?.Conditions?.Count > 0 && Budget(informers, "lonely")?.Status?.Conditions?.Count > 0, token);
+        V1Condition failed = Budget(informers, "lost")!.Status.Conditions.Single();
+        Assert.Equal(("False", "SyncFailed", "found no controllers for pod \"lost\""), (failed.Status, failed.Reason, failed.Message));
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await EvictAsync(client, "lost", token)).Status);
+        V1PodDisruptionBudgetStatus unmanaged = Budget(informers, "lonely")!.Status;
+        Assert.Equal((0, 1, 0, "InsufficientPods"), (unmanaged.ExpectedPods, unmanaged.CurrentHealthy, unmanaged.DisruptionsAllowed, unmanaged.Conditions.Single().Reason));
 
         await stop.CancelAsync();
         await running;
     }
+
+    private static Task<V1PodDisruptionBudget> CreateBudgetAsync(Kubernetes client, string app, CancellationToken token) =>
+        client.PolicyV1.CreateNamespacedPodDisruptionBudgetAsync(new V1PodDisruptionBudget
+        {
+            Metadata = new V1ObjectMeta { Name = app },
+            Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = app } } },
+        }, Namespace, cancellationToken: token);
 
     private static V1PodDisruptionBudget? Budget(SharedInformerFactory informers, string name) => informers.PodDisruptionBudgets().Cache.Get(Namespace, name);
 

@@ -78,12 +78,12 @@ public sealed class DisruptionSyncTests
         V1PodDisruptionBudget pdb = Budget(maxUnavailable: "1");
         pdb.Status = new V1PodDisruptionBudgetStatus { DisruptionsAllowed = 2, CurrentHealthy = 3 };
 
-        V1PodDisruptionBudgetStatus status = DisruptionSync.FailSafe(pdb, "found no controller ref for pod \"a\"", s_now);
+        V1PodDisruptionBudgetStatus status = DisruptionSync.FailSafe(pdb, "found no controllers for pod \"a\"", s_now);
 
         Assert.Equal(0, status.DisruptionsAllowed);
         Assert.Equal(3, status.CurrentHealthy);
         V1Condition condition = Assert.Single(status.Conditions);
-        Assert.Equal(("False", "SyncFailed", "found no controller ref for pod \"a\""), (condition.Status, condition.Reason, condition.Message));
+        Assert.Equal(("False", "SyncFailed", "found no controllers for pod \"a\""), (condition.Status, condition.Reason, condition.Message));
     }
 
     [Fact]
