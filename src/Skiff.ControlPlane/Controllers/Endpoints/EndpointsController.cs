@@ -53,8 +53,8 @@ public sealed partial class EndpointsController : Controller
             },
             onDelete: EnqueueServicesOf));
 
-        // Someone else changed or deleted an Endpoints object this controller owns: put it back.
-        _endpoints.AddEventHandler(new InformerHandler<V1Endpoints>(onUpdate: (_, e) => Enqueue(e), onDelete: Enqueue));
+        // Someone else wrote or deleted the Endpoints of a Service: put them back (for Services with a selector).
+        _endpoints.AddEventHandler(new InformerHandler<V1Endpoints>(onAdd: Enqueue, onUpdate: (_, e) => Enqueue(e), onDelete: Enqueue));
     }
 
     protected override async Task ReconcileAsync(string key, CancellationToken cancellationToken)
