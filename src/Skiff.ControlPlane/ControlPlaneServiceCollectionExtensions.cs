@@ -6,11 +6,15 @@ using Skiff.ControlPlane.Controllers;
 using Skiff.ControlPlane.Controllers.DaemonSet;
 using Skiff.ControlPlane.Controllers.Deployment;
 using Skiff.ControlPlane.Controllers.GarbageCollector;
+using Skiff.ControlPlane.Controllers.Disruption;
+using Skiff.ControlPlane.Controllers.Endpoints;
+using Skiff.ControlPlane.Controllers.EndpointSlice;
 using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.NodeIpam;
 using Skiff.ControlPlane.Controllers.NodeLifecycle;
 using Skiff.ControlPlane.Controllers.PodGC;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
+using Skiff.ControlPlane.Controllers.ResourceQuota;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
 using Skiff.ControlPlane.Controllers.StatefulSet;
 using Skiff.ControlPlane.Events;
@@ -54,6 +58,10 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, PodGCController>();
         services.AddSingleton<Controller, StatefulSetController>();
         services.AddSingleton<Controller, DaemonSetController>();
+        services.AddSingleton<Controller, EndpointsController>();
+        services.AddSingleton<Controller, EndpointSliceController>();
+        services.AddSingleton<Controller, DisruptionController>();
+        services.AddSingleton<Controller, ResourceQuotaController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }

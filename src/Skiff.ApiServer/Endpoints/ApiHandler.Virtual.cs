@@ -147,6 +147,12 @@ internal sealed partial class ApiHandler
         return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
     }
 
+    /// <summary>
+    /// Eviction (upstream's pod eviction REST): a pod a PodDisruptionBudget covers goes only while the budget's status (kept
+    /// by the disruption controller) allows a disruption; the allowance is spent in the same write that records the pod in
+    /// status.disruptedPods, so concurrent evictions (kubectl drain) cannot overspend it. Pods that are not running or
+    /// already deleting, and unready pods while the budget is healthy, are evicted without spending.
+    /// </summary>
     private async Task<JsonObject> EvictAsync(RequestInfo request, JsonObject eviction, CancellationToken cancellationToken)
     {
         var pods = _catalog.Find(string.Empty, "v1", "pods")!;
@@ -162,13 +168,71 @@ internal sealed partial class ApiHandler
             }
         }
 
+        string phase = pod["status"]?["phase"]?.GetValue<string>() ?? "Pending";
+        bool ignoreBudgets = phase is "Succeeded" or "Failed" or "Pending" || pod["metadata"]?["deletionTimestamp"] is not null;
+        var matching = new List<WatchCache.CachedObject>();
         foreach (WatchCache.CachedObject budget in _cache.Bucket(budgets).Snapshot(StorageKeys.ListPrefix(budgets, request.Namespace), null))
         {
             JsonObject pdb = JsonNode.Parse(budget.Json)!.AsObject();
-            if (LabelSelector.FromModel(pdb["spec"]?["selector"]?.Deserialize<k8s.Models.V1LabelSelector>(Machinery.Json.SkiffJson.Options)).Matches(labels) && (pdb["status"]?["disruptionsAllowed"]?.GetValue<int>() ?? 0) < 1)
+            if (pdb["spec"]?["selector"] is JsonObject && LabelSelector.FromModel(pdb["spec"]?["selector"]?.Deserialize<k8s.Models.V1LabelSelector>(Machinery.Json.SkiffJson.Options)).Matches(labels))
             {
-                throw new StatusException(429, "TooManyRequests", $"Cannot evict pod as it would violate the pod's disruption budget.", new k8s.Models.V1StatusDetails { Causes = [new k8s.Models.V1StatusCause { Reason = "DisruptionBudget", Message = $"The disruption budget {budget.Name} needs {pdb["status"]?["desiredHealthy"]} healthy pods and has {pdb["status"]?["currentHealthy"]} currently" }] });
+                matching.Add(budget);
             }
+        }
+
+        if (!ignoreBudgets && matching.Count > 1)
+        {
+            throw new StatusException(500, "InternalError", "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+        }
+
+        if (!ignoreBudgets && matching.Count == 1)
+        {
+            bool podReady = pod["status"]?["conditions"] is JsonArray conditions
+                && conditions.Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True");
+            string podName = request.Name!;
+            string now = _timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+            await _registry.UpdateAsync(budgets, request.Namespace, matching[0].Name, "status", current =>
+            {
+                JsonObject pdb = current!;
+                string name = pdb["metadata"]?["name"]?.GetValue<string>() ?? string.Empty;
+                JsonObject status = pdb["status"] as JsonObject ?? new JsonObject();
+                int allowed = status["disruptionsAllowed"]?.GetValue<int>() ?? 0;
+                int currentHealthy = status["currentHealthy"]?.GetValue<int>() ?? 0;
+                int desiredHealthy = status["desiredHealthy"]?.GetValue<int>() ?? 0;
+                string policy = pdb["spec"]?["unhealthyPodEvictionPolicy"]?.GetValue<string>() ?? "IfHealthyBudget";
+                if (!podReady && (policy == "AlwaysAllow" || (currentHealthy >= desiredHealthy && desiredHealthy > 0)))
+                {
+                    // An unready pod adds nothing to the budget's health: let it go without spending the allowance.
+                    return pdb;
+                }
+
+                if ((status["observedGeneration"]?.GetValue<long>() ?? 0) < (pdb["metadata"]?["generation"]?.GetValue<long>() ?? 0))
+                {
+                    throw TooManyRequests($"The disruption budget {name} is still being processed by the server.");
+                }
+
+                if (allowed < 0)
+                {
+                    throw new StatusException(403, "Forbidden", $"poddisruptionbudget.policy \"{name}\" is forbidden: pdb disruptions allowed is negative");
+                }
+
+                if (status["disruptedPods"] is JsonObject { Count: > 2000 })
+                {
+                    throw new StatusException(403, "Forbidden", $"poddisruptionbudget.policy \"{name}\" is forbidden: DisruptedPods map too big - too many evictions not confirmed by PDB controller");
+                }
+
+                if (allowed == 0)
+                {
+                    throw TooManyRequests($"The disruption budget {name} needs {desiredHealthy} healthy pods and has {currentHealthy} currently");
+                }
+
+                status["disruptionsAllowed"] = allowed - 1;
+                JsonObject disrupted = status["disruptedPods"] as JsonObject ?? new JsonObject();
+                disrupted[podName] = now;
+                status["disruptedPods"] = disrupted;
+                pdb["status"] = status;
+                return pdb;
+            }, new WriteRequest("kube-apiserver", FieldValidation.Ignore, DryRun: false), createIfMissing: false, cancellationToken);
         }
 
         k8s.Models.V1DeleteOptions? options = eviction["deleteOptions"] is JsonObject deleteOptions
@@ -177,6 +241,9 @@ internal sealed partial class ApiHandler
         await _registry.DeleteAsync(pods, request.Namespace, request.Name!, options, dryRun: false, cancellationToken);
         return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
     }
+
+    private static StatusException TooManyRequests(string cause) =>
+        new(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.", new k8s.Models.V1StatusDetails { Causes = [new k8s.Models.V1StatusCause { Reason = "DisruptionBudget", Message = cause }] });
 
     /// <summary>TokenRequest: a bound, expiring JWT for the service account (default one hour, at least ten minutes).</summary>
     private async Task<JsonObject> TokenRequestAsync(RequestInfo request, JsonObject tokenRequest, CancellationToken cancellationToken)

@@ -95,6 +95,8 @@ expect "core field selectors find it" 'ev1' -- kubectl get events --field-select
 # Eviction honours PodDisruptionBudgets.
 kubectl run guarded --image=nginx:1.27 --labels=app=guarded >/dev/null
 kubectl run free --image=nginx:1.27 --labels=app=free >/dev/null
+# As upstream, a Pending pod may be evicted whatever the budget says: play the kubelet so the guarded pod runs.
+kubectl patch pod guarded --subresource=status --type=merge -p '{"status":{"phase":"Running","podIP":"10.42.0.250","conditions":[{"type":"Ready","status":"True"}]}}' >/dev/null
 kubectl create pdb guard --selector=app=guarded --min-available=1 >/dev/null
 echo '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"guarded","namespace":"default"}}' >evict-guarded.json
 echo '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"free","namespace":"default"}}' >evict-free.json
