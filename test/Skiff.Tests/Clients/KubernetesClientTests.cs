@@ -133,6 +133,24 @@ public sealed class KubernetesClientTests(SkiffServerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task DeleteNamespacedServiceAndServiceAccount_ReturnTheDeletedObject_AsUpstreamDoes()
+    {
+        using var timeout = new CancellationTokenSource(s_testTimeout);
+        await _client.CoreV1.CreateNamespacedServiceAsync(
+            new V1Service { Metadata = new V1ObjectMeta { Name = "gone" }, Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }] } },
+            Namespace,
+            cancellationToken: timeout.Token);
+        await _client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "gone" } }, Namespace, cancellationToken: timeout.Token);
+
+        // The generated client deserializes these bodies as the kind itself; a Status would leave it without a name.
+        V1Service service = await _client.CoreV1.DeleteNamespacedServiceAsync("gone", Namespace, cancellationToken: timeout.Token);
+        V1ServiceAccount account = await _client.CoreV1.DeleteNamespacedServiceAccountAsync("gone", Namespace, cancellationToken: timeout.Token);
+
+        Assert.Equal(("Service", "gone"), (service.Kind, service.Metadata?.Name));
+        Assert.Equal(("ServiceAccount", "gone"), (account.Kind, account.Metadata?.Name));
+    }
+
+    [Fact]
     public async Task ReplaceNamespacedConfigMap_StaleResourceVersion_ThrowsConflict()
     {
         using var timeout = new CancellationTokenSource(s_testTimeout);
