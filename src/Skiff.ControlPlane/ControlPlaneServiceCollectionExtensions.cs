@@ -2,7 +2,9 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
+using Skiff.ControlPlane.Controllers.CronJob;
 using Skiff.ControlPlane.Controllers.Deployment;
+using Skiff.ControlPlane.Controllers.Job;
 using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Controllers.ServiceAccount;
@@ -34,6 +36,9 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, ServiceAccountController>();
         services.AddSingleton<Controller, ReplicaSetController>();
         services.AddSingleton<Controller, DeploymentController>();
+        services.AddSingleton<Controller, JobController>();
+        services.AddSingleton<Controller, TtlAfterFinishedController>();
+        services.AddSingleton<Controller, CronJobController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }
