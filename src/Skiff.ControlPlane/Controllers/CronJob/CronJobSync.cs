@@ -56,7 +56,8 @@ internal static class CronJobSync
             return decision;
         }
 
-        DateTimeOffset earliest = Utc(status.LastScheduleTime) ?? Utc(cronJob.Metadata?.CreationTimestamp) ?? now;
+        DateTimeOffset lastKnown = Utc(status.LastScheduleTime) ?? Utc(cronJob.Metadata?.CreationTimestamp) ?? now;
+        DateTimeOffset earliest = lastKnown;
         if (spec.StartingDeadlineSeconds is { } deadline && now.AddSeconds(-deadline) > earliest)
         {
             // Nothing older than the deadline can still start, so there is no point looking further back.
@@ -72,12 +73,19 @@ internal static class CronJobSync
         decision.RequeueAfter = NextRequeue(schedule, now);
         if (mostRecent is not { } scheduled)
         {
+            // A start time since the last one that the deadline no longer allows (e.g. held back by Forbid, or the controller
+            // was down) is reported, so the user sees why no Job came.
+            if (earliest > lastKnown && schedule.MostRecent(lastKnown, now).MostRecent is { } late)
+            {
+                decision.Events.Add(MissSchedule(late));
+            }
+
             return decision;
         }
 
         if (spec.StartingDeadlineSeconds is { } startingDeadline && scheduled.AddSeconds(startingDeadline) < now)
         {
-            decision.Events.Add(new(EventTypes.Warning, "MissSchedule", "Missed scheduled time to start a job: " + scheduled.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture)));
+            decision.Events.Add(MissSchedule(scheduled));
             return decision;
         }
 
@@ -145,6 +153,9 @@ internal static class CronJobSync
         time.Offset == TimeSpan.Zero
             ? time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
             : time.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    private static CronJobEvent MissSchedule(DateTimeOffset scheduled) =>
+        new(EventTypes.Warning, "MissSchedule", "Missed scheduled time to start a job: " + scheduled.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture));
 
     private static TimeSpan? NextRequeue(CronSchedule schedule, DateTimeOffset now) =>
         schedule.Next(now) is { } next ? next - now + NextScheduleDelta : null;
