@@ -148,7 +148,9 @@ public sealed partial class JobController : Controller
 
             // A JSON patch that tests the entry it removes, so a finalizer list changed meanwhile fails instead of losing another finalizer.
             string path = "/metadata/finalizers/" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            string patch = "[{\"op\":\"test\",\"path\":\"" + path + "\",\"value\":\"" + JobSync.TrackingFinalizer + "\"},{\"op\":\"remove\",\"path\":\"" + path + "\"}]";
+            // The last finalizer takes the list with it, as upstream's omitempty would: no "finalizers: []" left behind.
+            string removed = pod.Metadata.Finalizers?.Count == 1 ? "/metadata/finalizers" : path;
+            string patch = "[{\"op\":\"test\",\"path\":\"" + path + "\",\"value\":\"" + JobSync.TrackingFinalizer + "\"},{\"op\":\"remove\",\"path\":\"" + removed + "\"}]";
             try
             {
                 _finalizerRemovals[pod.Metadata.Uid] = true;

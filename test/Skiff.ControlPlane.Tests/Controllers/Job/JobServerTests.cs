@@ -62,7 +62,8 @@ public sealed class JobServerTests(ControlPlaneServerFixture fixture) : IClassFi
         await h.WaitUntilAsync(() => h.OwnedPods(created).All(p => !JobSync.HasTrackingFinalizer(p)));
         Assert.Equal(3, h.OwnedPods(created).Count);
 
-        IList<Corev1Event> events = await h.EventsAsync(done);
+        // The event follows the status write that the cache already shows, so it may still be on its way.
+        IList<Corev1Event> events = await h.EventsAsync(done, e => e.Reason == "Completed");
         Assert.Equal(3, events.Where(e => e.Reason == "SuccessfulCreate").Sum(e => e.Count ?? 1));
         Assert.Contains(events, e => e.Reason == "Completed" && e.Message == "Job completed");
     }
@@ -94,7 +95,7 @@ public sealed class JobServerTests(ControlPlaneServerFixture fixture) : IClassFi
         Assert.Null(failed.Status.Active);
         Assert.Null(failed.Status.CompletionTime);
         await h.WaitUntilAsync(() => h.ActivePods(created).Count == 0 && h.OwnedPods(created).All(p => !JobSync.HasTrackingFinalizer(p)));
-        Assert.Contains(await h.EventsAsync(failed), e => e.Reason == "BackoffLimitExceeded" && e.Type == "Warning");
+        Assert.Contains(await h.EventsAsync(failed, e => e.Reason == "BackoffLimitExceeded"), e => e.Type == "Warning" && e.Reason == "BackoffLimitExceeded");
     }
 
     [Fact]
@@ -268,11 +269,20 @@ public sealed class JobServerTests(ControlPlaneServerFixture fixture) : IClassFi
             }
         }
 
-        public async Task<IList<Corev1Event>> EventsAsync(V1Job job)
+        /// <summary>The Job's events, once one matches <paramref name="awaited"/> (or the test times out).</summary>
+        public async Task<IList<Corev1Event>> EventsAsync(V1Job job, Func<Corev1Event, bool> awaited)
         {
-            await _events.FlushAsync(Token);
-            Corev1EventList list = await Client.CoreV1.ListNamespacedEventAsync(Namespace, fieldSelector: "involvedObject.name=" + job.Metadata.Name, cancellationToken: Token);
-            return list.Items;
+            while (true)
+            {
+                await _events.FlushAsync(Token);
+                Corev1EventList list = await Client.CoreV1.ListNamespacedEventAsync(Namespace, fieldSelector: "involvedObject.name=" + job.Metadata.Name, cancellationToken: Token);
+                if (list.Items.Any(awaited))
+                {
+                    return list.Items;
+                }
+
+                await Task.Delay(100, Token);
+            }
         }
 
         public Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
