@@ -100,7 +100,7 @@ public sealed partial class JobController
         }
         else if (_expectations.IsSatisfied(key))
         {
-            (requeue, created) = await ManagePodsAsync(key, job, active, completed, succeeded, now, cancellationToken).ConfigureAwait(false);
+            (requeue, created) = await ManagePodsAsync(key, job, active, pods.Count(JobSync.IsTerminating), completed, succeeded, now, cancellationToken).ConfigureAwait(false);
         }
 
         UpdateSuspension(job, status, suspended, stamp);
@@ -194,8 +194,11 @@ public sealed partial class JobController
     /// Creates missing pods and deletes surplus ones; returns how many were created, and when to look again if the failure
     /// back-off held creates back.
     /// </summary>
-    private async Task<(TimeSpan? Requeue, int Created)> ManagePodsAsync(string key, V1Job job, List<V1Pod> active, SortedSet<int> completed, int succeeded, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(TimeSpan? Requeue, int Created)> ManagePodsAsync(
+        string key, V1Job job, List<V1Pod> active, int terminating, SortedSet<int> completed, int succeeded, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // podReplacementPolicy Failed: a pod still terminating keeps its slot until it has really stopped.
+        int occupied = job.Spec?.PodReplacementPolicy == "Failed" ? terminating : 0;
         var surplus = new List<V1Pod>();
         var toStart = new List<int?>();
         int parallelism = Math.Max(0, job.Spec?.Parallelism ?? 1);
@@ -222,11 +225,12 @@ public sealed partial class JobController
                 surplus.AddRange(kept.OrderByDescending(p => JobSync.CompletionIndex(p)).Take(kept.Count - parallelism));
             }
 
-            toStart.AddRange(JobSync.IndexesToStart(job, completed, running, active.Count - surplus.Count).Select(i => (int?)i));
+            toStart.AddRange(JobSync.IndexesToStart(job, completed, running, active.Count - surplus.Count + occupied).Select(i => (int?)i));
         }
         else
         {
-            int diff = Math.Clamp(JobSync.WantActive(job, succeeded, active.Count) - active.Count, -JobSync.BurstPods, JobSync.BurstPods);
+            int diff = JobSync.WantActive(job, succeeded, active.Count) - active.Count;
+            diff = Math.Clamp(diff > 0 ? Math.Max(0, diff - occupied) : diff, -JobSync.BurstPods, JobSync.BurstPods);
             if (diff < 0)
             {
                 surplus.AddRange(PodControl.RankForDeletion(active).Take(-diff));

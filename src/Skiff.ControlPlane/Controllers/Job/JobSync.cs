@@ -89,7 +89,7 @@ internal static class JobSync
         return [.. Enumerable.Range(0, completions).Where(i => !completed.Contains(i) && !running.Contains(i)).Take(Math.Min(room, BurstPods))];
     }
 
-    /// <summary>Pod failure back-off (upstream: 10 s doubled per failure, at most 6 min).</summary>
+    /// <summary>Pod failure back-off before replacements are created: 10 s by default, doubled per counted failure, at most 6 min.</summary>
     public static TimeSpan FailureBackoff(TimeSpan initial, int failed)
     {
         if (failed <= 0 || initial <= TimeSpan.Zero)
