@@ -1,0 +1,29 @@
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Skiff.ControlPlane.Controllers;
+
+namespace Skiff.ControlPlane.Tests.Controllers.Job;
+
+public sealed class JobControllerRegistrationTests
+{
+    [Fact]
+    public void AddSkiffControlPlane_Resolved_IncludesJobTtlAndCronJobControllers()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSkiffControlPlane(o =>
+        {
+            o.Client = new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" };
+            o.Identity = "test";
+            o.CaPem = "unused";
+        });
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        string[] names = [.. provider.GetServices<Controller>().Select(c => c.Name)];
+
+        Assert.Contains("job", names);
+        Assert.Contains("ttl-after-finished", names);
+        Assert.Contains("cronjob", names);
+    }
+}
