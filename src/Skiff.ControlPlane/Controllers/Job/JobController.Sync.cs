@@ -77,6 +77,7 @@ public sealed partial class JobController
 
         TimeSpan? requeue = null;
         int created = 0;
+        Exception? manageFailure = null;
         if (outcome is not null)
         {
             // A decided Job stops its running pods; they count as failed, as upstream counts every unfinished pod of a finished Job.
@@ -100,7 +101,16 @@ public sealed partial class JobController
         }
         else if (_expectations.IsSatisfied(key))
         {
-            (requeue, created) = await ManagePodsAsync(key, job, active, pods.Count(JobSync.IsTerminating), completed, succeeded, now, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                (requeue, created) = await ManagePodsAsync(key, job, active, pods.Count(JobSync.IsTerminating), completed, succeeded, now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Finished pods are still counted and released (a terminating namespace refuses new pods, yet must be emptied);
+                // the failure is rethrown at the end so the sync is retried.
+                manageFailure = e;
+            }
         }
 
         UpdateSuspension(job, status, suspended, stamp);
@@ -147,6 +157,11 @@ public sealed partial class JobController
         }
 
         await CountReleasedAsync(current, pods, released, outcome, stamp, cancellationToken).ConfigureAwait(false);
+
+        if (manageFailure is not null)
+        {
+            throw new InvalidOperationException("Creating or deleting the Job's pods failed.", manageFailure);
+        }
 
         if (releaseFailure is not null)
         {

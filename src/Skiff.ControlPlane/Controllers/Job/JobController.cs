@@ -86,6 +86,7 @@ public sealed partial class JobController : Controller
                 _expectations.Delete(ObjectKeys.Of(job));
                 ForgetJob(job.Metadata?.Uid);
                 Enqueue(job);
+                ReleasePodsOf(job);
             }));
         _pods.AddEventHandler(new InformerHandler<V1Pod>(OnPodAdd, OnPodUpdate, OnPodDelete));
     }
@@ -328,6 +329,20 @@ public sealed partial class JobController : Controller
         }
 
         _lastFailure.TryRemove(uid, out _);
+    }
+
+    // A deleted Job's pods may see no further event of their own: queue each one still holding our finalizer.
+    private void ReleasePodsOf(V1Job job)
+    {
+        if (_pods is null || job.Metadata?.Uid is not { } uid)
+        {
+            return;
+        }
+
+        foreach (V1Pod pod in _pods.Cache.ByIndex(CacheIndexers.OwnerUid, uid).Where(JobSync.HasTrackingFinalizer))
+        {
+            Queue.Add(OrphanPrefix + ObjectKeys.Of(pod));
+        }
     }
 
     private void OnPodAdd(V1Pod pod)

@@ -188,6 +188,19 @@ public sealed class JobServerTests(ControlPlaneServerFixture fixture) : IClassFi
         await h.WaitUntilAsync(() => h.OwnedPods(created).All(p => !JobSync.HasTrackingFinalizer(p)));
     }
 
+    [Fact]
+    public async Task Job_DeletedWhilePodsRun_ReleasesTheirTrackingFinalizer()
+    {
+        await using Harness h = await Harness.StartAsync(fixture.Client);
+        V1Job created = await h.Client.BatchV1.CreateNamespacedJobAsync(NewJob("dropped", completions: 2, parallelism: 2), Namespace, cancellationToken: h.Token);
+        await h.WaitUntilAsync(() => h.ActivePods(created).Count == 2);
+
+        await h.Client.BatchV1.DeleteNamespacedJobAsync(created.Metadata.Name, Namespace, new V1DeleteOptions { PropagationPolicy = "Background" }, cancellationToken: h.Token);
+
+        // No garbage collector runs here, so the pods stay; but nothing of the Job may hold them any more.
+        await h.WaitUntilAsync(() => h.Job(created) is null && h.OwnedPods(created).Count == 2 && h.OwnedPods(created).All(p => !JobSync.HasTrackingFinalizer(p)));
+    }
+
     private static bool IsTrue(V1Job? job, string type) =>
         job?.Status?.Conditions?.Any(c => c.Type == type && c.Status == "True") == true;
 
