@@ -163,7 +163,7 @@ public sealed partial class CronJobController : Controller
         }
         catch (HttpOperationException e)
         {
-            _events.Record(cronJob, EventTypes.Warning, "FailedCreate", "Error creating job: " + (e.Response?.Content ?? e.Message));
+            _events.Record(cronJob, EventTypes.Warning, "FailedCreate", "Error creating job: " + JobController.ErrorMessage(e));
             throw;
         }
     }
@@ -185,7 +185,7 @@ public sealed partial class CronJobController : Controller
         }
         catch (HttpOperationException e)
         {
-            _events.Record(cronJob, EventTypes.Warning, "FailedDelete", "Deleted job: " + (e.Response?.Content ?? e.Message));
+            _events.Record(cronJob, EventTypes.Warning, "FailedDelete", "Deleted job: " + JobController.ErrorMessage(e));
             LogDeleteFailed(_logger, ns, cronJob.Metadata.Name, name, e);
             return false;
         }

@@ -334,7 +334,7 @@ public sealed partial class JobController : Controller
     }
 
     // The API's own words (the Status message), as upstream's events quote the error.
-    private static string ErrorMessage(Exception e)
+    internal static string ErrorMessage(Exception e)
     {
         if (e is HttpOperationException { Response.Content: { Length: > 0 } content })
         {
