@@ -1,14 +1,15 @@
-using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Controllers;
+using Skiff.ControlPlane.Controllers.CronJob;
 using Skiff.ControlPlane.Controllers.DaemonSet;
 using Skiff.ControlPlane.Controllers.Deployment;
-using Skiff.ControlPlane.Controllers.GarbageCollector;
 using Skiff.ControlPlane.Controllers.Disruption;
-using Skiff.ControlPlane.Controllers.Endpoints;
 using Skiff.ControlPlane.Controllers.EndpointSlice;
+using Skiff.ControlPlane.Controllers.Endpoints;
+using Skiff.ControlPlane.Controllers.GarbageCollector;
+using Skiff.ControlPlane.Controllers.Job;
 using Skiff.ControlPlane.Controllers.Namespace;
 using Skiff.ControlPlane.Controllers.NodeIpam;
 using Skiff.ControlPlane.Controllers.NodeLifecycle;
@@ -19,6 +20,7 @@ using Skiff.ControlPlane.Controllers.ServiceAccount;
 using Skiff.ControlPlane.Controllers.StatefulSet;
 using Skiff.ControlPlane.Events;
 using Skiff.ControlPlane.Instrumentation;
+using k8s;
 
 namespace Skiff.ControlPlane;
 
@@ -62,6 +64,9 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, EndpointSliceController>();
         services.AddSingleton<Controller, DisruptionController>();
         services.AddSingleton<Controller, ResourceQuotaController>();
+        services.AddSingleton<Controller, JobController>();
+        services.AddSingleton<Controller, TtlAfterFinishedController>();
+        services.AddSingleton<Controller, CronJobController>();
         services.AddHostedService<ControllerManager>();
         return services;
     }

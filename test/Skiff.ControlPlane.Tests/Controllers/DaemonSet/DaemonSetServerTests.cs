@@ -7,6 +7,7 @@ using Skiff.ControlPlane.Controllers.DaemonSet;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Tests.Server;
 using Skiff.Machinery.Informers;
+using static Skiff.ControlPlane.Tests.Server.InformerSignal;
 
 namespace Skiff.ControlPlane.Tests.Controllers.DaemonSet;
 
@@ -142,20 +143,6 @@ public sealed class DaemonSetServerTests(ControlPlaneServerFixture fixture) : IC
 
         return allReady;
     }
-
-    private static Task WaitUntilAsync(SemaphoreSlim changed, Func<bool> condition, CancellationToken token) =>
-        WaitUntilAsync(changed, () => Task.FromResult(condition()), token);
-
-    private static async Task WaitUntilAsync(SemaphoreSlim changed, Func<Task<bool>> condition, CancellationToken token)
-    {
-        while (!await condition())
-        {
-            await changed.WaitAsync(token);
-        }
-    }
-
-    private static InformerHandler<T> Signal<T>(SemaphoreSlim changed) =>
-        new(_ => changed.Release(), (_, _) => changed.Release(), _ => changed.Release());
 
     private static V1DaemonSet NewDaemonSet(string name) => new()
     {

@@ -7,6 +7,7 @@ using Skiff.ControlPlane.Controllers.Deployment;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.ControlPlane.Tests.Server;
 using Skiff.Machinery.Informers;
+using static Skiff.ControlPlane.Tests.Server.InformerSignal;
 
 namespace Skiff.ControlPlane.Tests.Controllers.Deployment;
 
@@ -194,21 +195,6 @@ public sealed class DeploymentServerTests(ControlPlaneServerFixture fixture) : I
     private static List<V1Pod> OwnedPods(SharedInformerFactory informers, V1Deployment deployment) =>
         [.. OwnedReplicaSets(informers, deployment).SelectMany(rs => informers.Pods().Cache.ByIndex(CacheIndexers.OwnerUid, rs.Metadata.Uid))
             .Where(p => p.Metadata.DeletionTimestamp is null)];
-
-    private static Task WaitUntilAsync(SemaphoreSlim changed, Func<bool> condition, CancellationToken token) =>
-        WaitUntilAsync(changed, () => Task.FromResult(condition()), token);
-
-    // Re-checks on every informer event instead of sleeping.
-    private static async Task WaitUntilAsync(SemaphoreSlim changed, Func<Task<bool>> condition, CancellationToken token)
-    {
-        while (!await condition())
-        {
-            await changed.WaitAsync(token);
-        }
-    }
-
-    private static InformerHandler<T> Signal<T>(SemaphoreSlim changed) =>
-        new(_ => changed.Release(), (_, _) => changed.Release(), _ => changed.Release());
 
     private static V1Deployment NewDeployment(string name, string image) => new()
     {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Skiff.ControlPlane.Controllers.Disruption;
 using Skiff.ControlPlane.Tests.Server;
 using Skiff.Machinery.Informers;
+using static Skiff.ControlPlane.Tests.Server.InformerSignal;
 
 namespace Skiff.ControlPlane.Tests.Controllers.Disruption;
 
@@ -162,13 +163,5 @@ public sealed class DisruptionServerTests(ControlPlaneServerFixture fixture) : I
         };
         using HttpResponseMessage response = await client.HttpClient.SendAsync(request, token);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(token));
-    }
-
-    private static async Task WaitUntilAsync(SemaphoreSlim changed, Func<bool> condition, CancellationToken token)
-    {
-        while (!condition())
-        {
-            await changed.WaitAsync(token);
-        }
     }
 }

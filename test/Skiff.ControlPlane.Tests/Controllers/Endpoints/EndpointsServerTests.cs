@@ -7,6 +7,7 @@ using Skiff.ControlPlane.Controllers.Endpoints;
 using Skiff.ControlPlane.Controllers.EndpointSlice;
 using Skiff.ControlPlane.Tests.Server;
 using Skiff.Machinery.Informers;
+using static Skiff.ControlPlane.Tests.Server.InformerSignal;
 
 namespace Skiff.ControlPlane.Tests.Controllers.Endpoints;
 
@@ -188,15 +189,4 @@ public sealed class EndpointsServerTests(ControlPlaneServerFixture fixture) : IC
 
     private static (bool?, bool?, bool?) Conditions(V1EndpointSlice slice, string pod) =>
         (slice.Endpoints ?? []).FirstOrDefault(e => e.TargetRef?.Name == pod)?.Conditions is { } c ? (c.Ready, c.Serving, c.Terminating) : (null, null, null);
-
-    private static async Task WaitUntilAsync(SemaphoreSlim changed, Func<bool> condition, CancellationToken token)
-    {
-        while (!condition())
-        {
-            await changed.WaitAsync(token);
-        }
-    }
-
-    private static InformerHandler<T> Signal<T>(SemaphoreSlim changed) =>
-        new(_ => changed.Release(), (_, _) => changed.Release(), _ => changed.Release());
 }

@@ -7,6 +7,7 @@ using Skiff.ControlPlane.Controllers.NodeLifecycle;
 using Skiff.ControlPlane.Tests.Server;
 using Skiff.Machinery.Informers;
 using Xunit.Abstractions;
+using static Skiff.ControlPlane.Tests.Server.InformerSignal;
 
 namespace Skiff.ControlPlane.Tests.Controllers.NodeLifecycle;
 
@@ -261,9 +262,6 @@ public sealed class NodeLifecycleServerTests(ControlPlaneServerFixture fixture, 
             _stop.Dispose();
             _changed.Dispose();
         }
-
-        private static InformerHandler<T> Signal<T>(SemaphoreSlim changed) =>
-            new(_ => changed.Release(), (_, _) => changed.Release(), _ => changed.Release());
     }
 
     /// <summary>The test as kubelet for some nodes: renews their Leases every 300 ms until disposed.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Skiff.ControlPlane.Controllers.ResourceQuota;
 using Skiff.ControlPlane.Tests.Server;
 using Skiff.Machinery.Informers;
+using static Skiff.ControlPlane.Tests.Server.InformerSignal;
 
 namespace Skiff.ControlPlane.Tests.Controllers.ResourceQuota;
 
@@ -83,13 +84,5 @@ public sealed class ResourceQuotaServerTests(ControlPlaneServerFixture fixture) 
 
         V1ResourceQuota? Quota() => informers.ResourceQuotas().Cache.Get(Namespace, "compute");
         string? Used(string resource) => Quota()?.Status?.Used?.TryGetValue(resource, out ResourceQuantity? q) == true ? q?.ToString() : null;
-    }
-
-    private static async Task WaitUntilAsync(SemaphoreSlim changed, Func<bool> condition, CancellationToken token)
-    {
-        while (!condition())
-        {
-            await changed.WaitAsync(token);
-        }
     }
 }
