@@ -107,6 +107,7 @@ public sealed partial class SharedInformer<T>
             foreach (T item in items)
             {
                 listed.Add(ObjectKeys.Of(item));
+                StripManagedFields(item);
                 T? old = Cache.Upsert(item);
                 Notify(old, item);
             }
@@ -135,8 +136,20 @@ public sealed partial class SharedInformer<T>
                 return;
             }
 
+            StripManagedFields(obj);
             T? old = Cache.Upsert(obj);
             Notify(old, obj);
+        }
+    }
+
+    // No controller reads field ownership, and it is often the largest part of an object's metadata: the cache drops it, as
+    // kube-controller-manager's informers do (TransformStripManagedFields). Writes never send it back: the API server keeps
+    // the stored ownership on every write but server-side apply.
+    private static void StripManagedFields(T obj)
+    {
+        if (obj.Metadata is { } metadata)
+        {
+            metadata.ManagedFields = null;
         }
     }
 

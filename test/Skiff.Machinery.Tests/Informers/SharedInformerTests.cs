@@ -48,6 +48,26 @@ public sealed class SharedInformerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Cache_ListedAndWatchedObjects_AreKeptWithoutManagedFields()
+    {
+        V1Pod listed = Pods.Make("a", "5");
+        listed.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "kubectl", Operation = "Apply" }];
+        V1Pod watched = Pods.Make("b", "11");
+        watched.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "kubectl", Operation = "Update" }];
+        _fake.EnqueueList("10", listed);
+        var stream = _fake.EnqueueWatch();
+        Start();
+        await _recorder.NextAsync(1);
+        await _fake.NextWatchRequestAsync();
+
+        stream.TryWrite(new InformerWatchEvent<V1Pod>(WatchEventType.Added, watched));
+        await _recorder.NextAsync(1);
+
+        Assert.Null(_informer.Cache.Get("default", "a")!.Metadata.ManagedFields);
+        Assert.Null(_informer.Cache.Get("default", "b")!.Metadata.ManagedFields);
+    }
+
+    [Fact]
     public async Task Watch_Ends_WatchesAgainFromLastResourceVersionWithoutRelisting()
     {
         _fake.EnqueueList("10", Pods.Make("a", "5"));
