@@ -33,7 +33,8 @@ public sealed class ControllerManagerTakeoverTests(ITestOutputHelper output)
         using Kubernetes viaFirst = Client(first);
         V1Lease lease = await WaitForHolderAsync(viaFirst, current => current is not null, token);
         string leaderIdentity = lease.Spec.HolderIdentity;
-        SkiffServerProcess leader = servers.Single(s => s.Output().Contains(leaderIdentity + " leads the controller manager", StringComparison.Ordinal));
+        // The Lease is written before the new leader logs that it leads, so the log line may come a moment later.
+        SkiffServerProcess leader = await WaitForLeaderLineAsync(servers, leaderIdentity, token);
         SkiffServerProcess standby = servers.Single(s => s != leader);
         using Kubernetes viaStandby = Client(standby);
 
@@ -49,7 +50,7 @@ public sealed class ControllerManagerTakeoverTests(ITestOutputHelper output)
         V1Lease taken = await WaitForHolderAsync(viaStandby, holder => holder is not null && holder != leaderIdentity, token);
         TimeSpan takeover = sinceKill.Elapsed;
         output.WriteLine($"The standby took the Lease {takeover.TotalSeconds:F1} s after the leader was killed (lease duration {LeaseDuration.TotalSeconds} s).");
-        Assert.Contains(taken.Spec.HolderIdentity + " leads the controller manager", standby.Output(), StringComparison.Ordinal);
+        Assert.Same(standby, await WaitForLeaderLineAsync(servers, taken.Spec.HolderIdentity, token));
         // At most one lease duration after the leader's last renewal, plus the standby's retry period and scheduling slack.
         Assert.True(takeover < LeaseDuration + RetryPeriod + TimeSpan.FromSeconds(8), $"takeover took {takeover}");
 
@@ -57,6 +58,21 @@ public sealed class ControllerManagerTakeoverTests(ITestOutputHelper output)
         await viaStandby.AppsV1.PatchNamespacedReplicaSetScaleAsync(
             new V1Patch("{\"spec\":{\"replicas\":5}}", V1Patch.PatchType.MergePatch), "ha", "default", cancellationToken: token);
         await WaitUntilAsync(async () => (await PodsAsync(viaStandby, token)).Count == 5, token);
+    }
+
+    private static async Task<SkiffServerProcess> WaitForLeaderLineAsync(SkiffServerProcess[] servers, string identity, CancellationToken token)
+    {
+        string line = identity + " leads the controller manager";
+        while (true)
+        {
+            SkiffServerProcess? leading = servers.SingleOrDefault(s => s.Output().Contains(line, StringComparison.Ordinal));
+            if (leading is not null)
+            {
+                return leading;
+            }
+
+            await Task.Delay(100, token);
+        }
     }
 
     private static Kubernetes Client(SkiffServerProcess server) =>
