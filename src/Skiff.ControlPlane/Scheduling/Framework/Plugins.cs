@@ -1,0 +1,94 @@
+using k8s.Models;
+
+namespace Skiff.ControlPlane.Scheduling.Framework;
+
+/// <summary>The outcome of one plugin on one pod (and node): upstream's framework.Status.</summary>
+public sealed record PluginStatus(StatusCode Code, IReadOnlyList<string> Reasons, string? Plugin = null)
+{
+    public static PluginStatus Success { get; } = new(StatusCode.Success, []);
+
+    public bool IsSuccess => Code == StatusCode.Success;
+
+    /// <summary>The node does not fit now, but preemption or a cluster change may help.</summary>
+    public static PluginStatus Unschedulable(string plugin, params string[] reasons) => new(StatusCode.Unschedulable, reasons, plugin);
+
+    /// <summary>The node cannot fit whatever is preempted (node affinity, taints, node name).</summary>
+    public static PluginStatus UnschedulableAndUnresolvable(string plugin, params string[] reasons) =>
+        new(StatusCode.UnschedulableAndUnresolvable, reasons, plugin);
+
+    public static PluginStatus Error(string plugin, string message) => new(StatusCode.Error, [message], plugin);
+
+    /// <summary>PreFilter only: nothing for this plugin to do for the pod; its Filter is skipped.</summary>
+    public static PluginStatus Skip(string plugin) => new(StatusCode.Skip, [], plugin);
+}
+
+public enum StatusCode
+{
+    Success,
+    Error,
+    Unschedulable,
+    UnschedulableAndUnresolvable,
+    Skip,
+}
+
+/// <summary>Per-pod scratch space shared by the plugins of one scheduling cycle (PreFilter results read by Filter, …).</summary>
+public sealed class CycleState
+{
+    private readonly Dictionary<string, object> _values = new(StringComparer.Ordinal);
+
+    public void Write(string key, object value) => _values[key] = value;
+
+    public T? Read<T>(string key)
+        where T : class => _values.TryGetValue(key, out object? value) ? value as T : null;
+}
+
+/// <summary>The cluster as a cycle sees it: one immutable view of every node and the pods on it.</summary>
+public interface IClusterSnapshot
+{
+    IReadOnlyList<NodeInfo> Nodes { get; }
+
+    NodeInfo? Find(string nodeName);
+
+    /// <summary>Nodes that hold at least one pod with pod affinity or anti-affinity terms.</summary>
+    IReadOnlyList<NodeInfo> NodesWithPodAffinity { get; }
+}
+
+public interface IPlugin
+{
+    /// <summary>Upstream's plugin name (NodeResourcesFit, TaintToleration, …), as profiles name it.</summary>
+    string Name { get; }
+}
+
+/// <summary>Runs once per pod before any Filter; may compute shared state into <see cref="CycleState"/>.</summary>
+public interface IPreFilterPlugin : IPlugin
+{
+    PluginStatus PreFilter(CycleState state, V1Pod pod, IClusterSnapshot snapshot);
+}
+
+/// <summary>Whether a node can run the pod; called for many nodes in parallel, so stateless.</summary>
+public interface IFilterPlugin : IPlugin
+{
+    PluginStatus Filter(CycleState state, V1Pod pod, NodeInfo node);
+}
+
+/// <summary>Runs once per pod over the feasible nodes before any Score.</summary>
+public interface IPreScorePlugin : IPlugin
+{
+    PluginStatus PreScore(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> feasible, IClusterSnapshot snapshot);
+}
+
+/// <summary>
+/// Ranks a feasible node from 0 to <see cref="MaxNodeScore"/> (after <see cref="NormalizeScores"/>); the framework multiplies
+/// by the plugin's weight and sums over plugins.
+/// </summary>
+public interface IScorePlugin : IPlugin
+{
+    const long MaxNodeScore = 100;
+
+    long Score(CycleState state, V1Pod pod, NodeInfo node);
+
+    /// <summary>Rescales raw scores in place (e.g. to 0–100, or reversed); the default leaves them.</summary>
+    void NormalizeScores(CycleState state, V1Pod pod, Span<long> scores)
+    {
+    }
+}

@@ -1,0 +1,48 @@
+using k8s.Models;
+
+namespace Skiff.ControlPlane.Scheduling.Framework;
+
+/// <summary>
+/// What a pod asks of a node (upstream's resource helpers): the containers plus the native sidecars (init containers with
+/// restartPolicy Always, which keep running), or — if larger — what any regular init container needs while the sidecars
+/// started before it run; plus spec.overhead. Only requests count; a container with limits but no requests is defaulted by
+/// the API server, not here.
+/// </summary>
+public static class PodRequests
+{
+    public static Resources Of(V1Pod pod)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        V1PodSpec spec = pod.Spec ?? new V1PodSpec();
+        Resources running = Resources.Zero;
+        foreach (V1Container container in spec.Containers ?? [])
+        {
+            running = running.Add(Requests(container));
+        }
+
+        Resources sidecars = Resources.Zero;
+        Resources initPeak = Resources.Zero;
+        foreach (V1Container init in spec.InitContainers ?? [])
+        {
+            if (init.RestartPolicy == "Always")
+            {
+                sidecars = sidecars.Add(Requests(init));
+                initPeak = initPeak.Max(sidecars);
+            }
+            else
+            {
+                initPeak = initPeak.Max(sidecars.Add(Requests(init)));
+            }
+        }
+
+        Resources total = running.Add(sidecars).Max(initPeak);
+        if (spec.Overhead is { Count: > 0 } overhead)
+        {
+            total = total.Add(Resources.From(overhead, pods: 0));
+        }
+
+        return total with { Pods = 1 };
+    }
+
+    private static Resources Requests(V1Container container) => Resources.From(container.Resources?.Requests, pods: 0);
+}
