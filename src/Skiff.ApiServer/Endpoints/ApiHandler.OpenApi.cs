@@ -6,8 +6,8 @@ namespace Skiff.ApiServer.Endpoints;
 internal sealed partial class ApiHandler
 {
     /// <summary>
-    /// <c>/openapi/v3</c> (the index of group-version documents) and <c>/openapi/v3/&lt;gv&gt;</c>. There is no v2: kubectl only falls
-    /// back to it when v3 is missing.
+    /// <c>/openapi/v3</c> (the index of group-version documents) and <c>/openapi/v3/&lt;gv&gt;</c>; <c>/openapi/v2</c> is an empty
+    /// document, which kubectl only asks for about kinds v3 does not have.
     /// </summary>
     public Task HandleOpenApiAsync(HttpContext context) => _metrics.InstrumentAsync(context, ServeOpenApiAsync);
 
@@ -20,6 +20,15 @@ internal sealed partial class ApiHandler
             if (path == "/openapi/v3")
             {
                 await Responses.WriteJsonAsync(context, _openApi.Index(), 200);
+                return;
+            }
+
+            if (path == "/openapi/v2")
+            {
+                // kubectl asks v2 only when a kind is missing from v3 (a `kind: List` file, whose List kind no document
+                // has) to learn whether it supports fieldValidation. A 404 there fails the whole command, so v2 is served
+                // as an empty Swagger 2.0 document: no kind is found in it, and kubectl validates the items through v3.
+                await WriteEmptyOpenApiV2Async(context);
                 return;
             }
 
@@ -44,5 +53,22 @@ internal sealed partial class ApiHandler
         {
             await WriteErrorIfPossibleAsync(context, ex);
         }
+    }
+
+    private static async Task WriteEmptyOpenApiV2Async(HttpContext context)
+    {
+        context.Response.StatusCode = 200;
+        if (context.Request.Headers.Accept.ToString().Contains("application/com.github.proto-openapi.spec.v2", StringComparison.Ordinal))
+        {
+            // gnostic's openapi_v2.Document with only field 1, swagger = "2.0". Clients ask with "…spec.v2@v1.0+protobuf";
+            // upstream answers with a '.' for the '@', which Go's mime parser accepts.
+            context.Response.ContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+            await context.Response.Body.WriteAsync(new byte[] { 0x0A, 0x03, (byte)'2', (byte)'.', (byte)'0' }, context.RequestAborted);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(
+            """{"swagger":"2.0","info":{"title":"Kubernetes","version":"v1.32.0"},"paths":{},"definitions":{}}""", context.RequestAborted);
     }
 }

@@ -141,3 +141,20 @@ expect "delete pod" '^pod "web" deleted$' -- kubectl delete pod web
 expect_fail "deleted pod is gone" 'NotFound' -- kubectl get pod web
 expect_fail "delete missing object" 'Error from server \(NotFound\): pods "web" not found' -- kubectl delete pod web
 expect "delete deployment" 'deployment.apps "demo" deleted' -- kubectl delete deployment demo
+
+# A `kind: List` file: kubectl asks /openapi/v2 about the List kind (no v3 document has it), then creates each item.
+cat > list.yaml <<'YAML'
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: listed-a
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: listed-b
+YAML
+expect "create -f of a List creates each item" 'configmap/listed-b created' -- kubectl create -f list.yaml
+expect "both List items exist" 'listed-a.*listed-b|listed-b.*listed-a' -- bash -c 'kubectl get configmaps listed-a listed-b -o name | tr "\n" " "'
