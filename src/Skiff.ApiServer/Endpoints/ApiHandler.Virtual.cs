@@ -141,10 +141,43 @@ internal sealed partial class ApiHandler
                 throw ApiErrors.Conflict(string.Empty, "pods", name, "pod is being deleted, cannot be assigned to a host");
             }
 
+            if (binding["metadata"]?["uid"]?.GetValue<string>() is { Length: > 0 } uid && pod["metadata"]?["uid"]?.GetValue<string>() != uid)
+            {
+                throw ApiErrors.Conflict(string.Empty, "pods", name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {pod["metadata"]?["uid"]}");
+            }
+
             pod["spec"]!["nodeName"] = node;
+            MarkScheduled(pod);
             return pod;
         }, write, createIfMissing: false, cancellationToken);
         return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
+    }
+
+    // As upstream's assignPod: the bound pod's PodScheduled condition becomes True (kubectl describe shows it).
+    private void MarkScheduled(JsonObject pod)
+    {
+        JsonObject status = pod["status"] as JsonObject ?? new JsonObject();
+        pod["status"] = status;
+        JsonArray conditions = status["conditions"] as JsonArray ?? [];
+        status["conditions"] = conditions;
+        JsonNode? existing = conditions.FirstOrDefault(c => c?["type"]?.GetValue<string>() == "PodScheduled");
+        if (existing is not null && existing["status"]?.GetValue<string>() == "True")
+        {
+            return;
+        }
+
+        if (existing is not null)
+        {
+            conditions.Remove(existing);
+        }
+
+        conditions.Add(new JsonObject
+        {
+            ["type"] = "PodScheduled",
+            ["status"] = "True",
+            ["lastProbeTime"] = null,
+            ["lastTransitionTime"] = _timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        });
     }
 
     /// <summary>

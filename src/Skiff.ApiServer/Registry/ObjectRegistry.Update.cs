@@ -105,9 +105,10 @@ internal sealed partial class ObjectRegistry
             merged["status"] = ObjectCodec.Encode(item)["status"]?.DeepClone();
             item = ObjectCodec.Decode(resource, merged, FieldValidation.Ignore, []);
         }
-        else if (strategy.PreservesStatus && resource.HasSubresource("status"))
+        else if (strategy.PreservesStatus && resource.HasSubresource("status") && subresource != "binding")
         {
-            // The main resource cannot change status (kubectl edit may send it; upstream ignores it).
+            // The main resource cannot change status (kubectl edit may send it; upstream ignores it). A binding sets both
+            // spec.nodeName and the PodScheduled condition, as upstream's binding storage does.
             JsonObject withOldStatus = ObjectCodec.Encode(item);
             withOldStatus["status"] = current["status"]?.DeepClone();
             item = ObjectCodec.Decode(resource, withOldStatus, FieldValidation.Ignore, []);
