@@ -38,7 +38,7 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(snapshot);
-        InterPodAffinityTerms terms = InterPodAffinityTerms.Of(pod);
+        InterPodAffinityTerms terms = InterPodAffinityTerms.OfIncoming(pod);
         var prefilter = new PreFilterState(terms);
 
         // Existing pods' required anti-affinity can reject the incoming pod even if it declares nothing itself.
@@ -46,7 +46,7 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
         {
             foreach (V1Pod existing in node.PodsWithAffinity)
             {
-                foreach (InterPodAffinityTerm term in InterPodAffinityTerms.Of(existing).RequiredAntiAffinity)
+                foreach (InterPodAffinityTerm term in InterPodAffinityTerms.OfExisting(existing).RequiredAntiAffinity)
                 {
                     if (term.Matches(pod, _namespaceLabels))
                     {
@@ -135,7 +135,7 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
             return PluginStatus.Skip(PluginName);
         }
 
-        InterPodAffinityTerms terms = InterPodAffinityTerms.Of(pod);
+        InterPodAffinityTerms terms = InterPodAffinityTerms.OfIncoming(pod);
         bool hasPreferred = terms.PreferredAffinity.Count > 0 || terms.PreferredAntiAffinity.Count > 0;
 
         // Without preferred terms of its own, only existing pods with terms can move the incoming pod's score.
@@ -157,7 +157,7 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
                 AddTerms(prescore, terms.PreferredAntiAffinity, existing, labels, -1);
 
                 // The existing pod's rules, matched against the incoming pod: symmetry, as upstream.
-                InterPodAffinityTerms existingTerms = InterPodAffinityTerms.Of(existing);
+                InterPodAffinityTerms existingTerms = InterPodAffinityTerms.OfExisting(existing);
                 if (_hardPodAffinityWeight > 0)
                 {
                     foreach (InterPodAffinityTerm term in existingTerms.RequiredAffinity)

@@ -82,10 +82,13 @@ internal sealed class InterPodAffinityTerms
     public IReadOnlyList<InterPodAffinityTerm> PreferredAntiAffinity { get; }
 
     /// <summary>
-    /// The terms of <paramref name="pod"/>. Cached by object identity: the scheduler's snapshot hands out the same pod
-    /// objects cycle after cycle, and a changed pod arrives as a new object.
+    /// The terms of a pod already on a node, cached by object identity: the snapshot hands out the same pod objects cycle
+    /// after cycle, and the API forbids changing a bound pod's affinity (an update arrives as a new object anyway).
     /// </summary>
-    public static InterPodAffinityTerms Of(V1Pod pod) => s_cache.GetValue(pod, p => new InterPodAffinityTerms(p));
+    public static InterPodAffinityTerms OfExisting(V1Pod pod) => s_cache.GetValue(pod, p => new InterPodAffinityTerms(p));
+
+    /// <summary>The terms of the pod being scheduled, parsed afresh: a pending pod may still be edited in place by a caller.</summary>
+    public static InterPodAffinityTerms OfIncoming(V1Pod pod) => new(pod);
 
     public static string NamespaceOf(V1Pod pod) => pod.Metadata?.NamespaceProperty ?? "default";
 
