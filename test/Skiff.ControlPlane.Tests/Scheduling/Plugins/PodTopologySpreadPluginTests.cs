@@ -90,6 +90,27 @@ public sealed class PodTopologySpreadPluginTests
     }
 
     [Fact]
+    public void Filter_RequiredNodeAffinityExcludingAZone_DoesNotHoldTheOtherZonesBack()
+    {
+        AddZones(("a", 1), ("b", 1), ("c", 1));
+        _cluster.Place("a-0", Replica("web-0", HardZone(1)));
+        _cluster.Place("b-0", Replica("web-1", HardZone(1)));
+        V1Pod notInC = Replica("web-2", HardZone(1));
+        notInC.Spec.Affinity = new V1Affinity
+        {
+            NodeAffinity = new V1NodeAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector
+                {
+                    NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = Zone, OperatorProperty = "NotIn", Values = ["c"] }] }],
+                },
+            },
+        };
+
+        Assert.Equal(["a-0", "b-0", "c-0"], _cluster.Feasible(notInC, _plugin));
+    }
+
+    [Fact]
     public void Filter_NodeTaintsPolicy_IgnoreByDefault_HonorLeavesOutUntoleratedNodes()
     {
         AddZones(("a", 1), ("b", 1));
