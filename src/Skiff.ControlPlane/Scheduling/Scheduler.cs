@@ -64,6 +64,11 @@ public sealed partial class Scheduler
             {
                 return;
             }
+            catch (ObjectDisposedException)
+            {
+                // The queue was closed: the scheduler is shutting down.
+                return;
+            }
         }
     }
 
@@ -83,7 +88,18 @@ public sealed partial class Scheduler
             return null;
         }
 
-        ScheduleResult result = SchedulePod(profile, pod, _cache.UpdateSnapshot());
+        ScheduleResult result;
+        try
+        {
+            result = SchedulePod(profile, pod, _cache.UpdateSnapshot());
+        }
+#pragma warning disable CA1031 // A plugin that throws is a bug in it; the pod is retried after back-off instead of stopping every scheduling.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            result = new ScheduleResult(pod, null, exception.Message) { IsError = true };
+        }
+
         if (result.NodeName is not string nodeName)
         {
             await HandleFailureAsync(info, result, cancellationToken).ConfigureAwait(false);
@@ -92,7 +108,18 @@ public sealed partial class Scheduler
 
         // Assume first: the next cycle then counts this pod on the node although its binding is not written yet.
         V1Pod assumed = pod with { Spec = (pod.Spec ?? new V1PodSpec()) with { NodeName = nodeName } };
-        _cache.AssumePod(assumed, nodeName);
+        try
+        {
+            _cache.AssumePod(assumed, nodeName);
+        }
+        catch (InvalidOperationException exception)
+        {
+            // Already in the cache: the informer saw it bound while it was being scheduled.
+            result = new ScheduleResult(pod, null, exception.Message) { IsError = true };
+            await HandleFailureAsync(info, result, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+
         LogAssumed(pod.Metadata?.NamespaceProperty, pod.Metadata?.Name, nodeName, result.FeasibleNodes, result.EvaluatedNodes);
         Task binding = Task.Run(() => BindAsync(info, assumed, nodeName, cancellationToken), CancellationToken.None);
         return result with { Binding = binding };

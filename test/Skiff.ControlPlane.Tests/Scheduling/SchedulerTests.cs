@@ -156,6 +156,33 @@ public sealed class SchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_PluginThrows_PodBacksOffAndOtherPodsAreStillScheduled()
+    {
+        AddNodes("a");
+        var throwing = new FakeFilterPlugin("Buggy", (pod, _) => pod.Metadata.Name == "bad" ? throw new InvalidOperationException("bug") : PluginStatus.Success);
+        Scheduler scheduler = Create(new Profile("default-scheduler", [new(throwing)]));
+        _queue.Add(Pod("bad", priority: 10));
+        _queue.Add(Pod("good"));
+        var bound = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _binder = (pod, node, _) =>
+        {
+            _binds.Enqueue((pod.Metadata.Name, node));
+            bound.TrySetResult();
+            return Task.CompletedTask;
+        };
+        using var cts = new CancellationTokenSource();
+
+        Task running = scheduler.RunAsync(cts.Token);
+        await bound.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await cts.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([("good", "a")], _binds);
+        Assert.Equal(1, _queue.BackoffCount);
+        Assert.Contains(_failures, f => f.Pod == "bad" && f.Message.Contains("bug", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ScheduleOneAsync_PreFilterRejects_NoFilterRuns()
     {
         AddNodes("a", "b");
