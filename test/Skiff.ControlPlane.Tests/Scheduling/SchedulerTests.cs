@@ -230,6 +230,36 @@ public sealed class SchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task ScheduleOneAsync_FiveThousandNodes_EachCycleRebuildsOnlyTheNodeItAssumedOn()
+    {
+        for (int i = 0; i < 5000; i++)
+        {
+            _cache.AddNode(Node($"n{i:D4}", cpu: "2"));
+        }
+
+        _cache.UpdateSnapshot();
+        var leastAllocated = new FakeScorePlugin("LeastAllocated", n => 100 - (n.Requested.MilliCpu * 100 / n.Allocatable.MilliCpu));
+        Scheduler scheduler = Create(new Profile("default-scheduler", [new(CpuFit()), new(leastAllocated)]), parallelism: 2);
+        for (int i = 0; i < 1000; i++)
+        {
+            _queue.Add(Pod($"p{i}", cpu: "1"));
+        }
+
+        var rebuilt = new List<int>();
+        var nodes = new HashSet<string>();
+        for (int i = 0; i < 1000; i++)
+        {
+            ScheduleResult result = (await scheduler.ScheduleOneAsync(CancellationToken.None))!;
+            rebuilt.Add(_cache.LastSnapshotRebuiltNodes);
+            nodes.Add(result.NodeName!);
+            Assert.Equal(500, result.EvaluatedNodes);
+        }
+
+        Assert.All(rebuilt.Skip(1), r => Assert.Equal(1, r));
+        Assert.Equal(1000, nodes.Count);
+    }
+
+    [Fact]
     public void SchedulePod_FewFeasible_EvaluatesEveryNode()
     {
         for (int i = 0; i < 300; i++)
