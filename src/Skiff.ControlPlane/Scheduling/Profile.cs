@@ -11,7 +11,7 @@ public sealed record ProfilePlugin(IPlugin Plugin, int Weight = 1);
 /// </summary>
 public sealed class Profile
 {
-    public const string DefaultSchedulerName = "default-scheduler";
+    public const string DefaultSchedulerName = SchedulerApi.DefaultSchedulerName;
 
     public Profile(string schedulerName, IEnumerable<ProfilePlugin> plugins, int? percentageOfNodesToScore = null)
     {
