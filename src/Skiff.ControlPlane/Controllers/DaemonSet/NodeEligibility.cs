@@ -68,34 +68,13 @@ internal static class NodeEligibility
 
         List<V1Toleration> tolerations = WithDefaultTolerations(spec);
         List<V1Taint> untolerated = [.. (node.Spec?.Taints ?? [])
-            .Where(t => t.Effect is "NoSchedule" or "NoExecute" && !tolerations.Any(tol => Tolerates(tol, t)))];
+            .Where(t => t.Effect is "NoSchedule" or "NoExecute" && !tolerations.Any(tol => Tolerations.Tolerates(tol, t)))];
         if (untolerated.Count == 0)
         {
             return (true, true);
         }
 
         return (false, !untolerated.Any(t => t.Effect == "NoExecute"));
-    }
-
-    public static bool Tolerates(V1Toleration toleration, V1Taint taint)
-    {
-        if (!string.IsNullOrEmpty(toleration.Effect) && toleration.Effect != taint.Effect)
-        {
-            return false;
-        }
-
-        if (!string.IsNullOrEmpty(toleration.Key) && toleration.Key != taint.Key)
-        {
-            return false;
-        }
-
-        // An empty key with Exists tolerates every taint.
-        return toleration.OperatorProperty switch
-        {
-            "Exists" => true,
-            null or "" or "Equal" => !string.IsNullOrEmpty(toleration.Key) && (toleration.Value ?? string.Empty) == (taint.Value ?? string.Empty),
-            _ => false,
-        };
     }
 
     public static bool MatchesNodeSelector(IDictionary<string, string>? nodeSelector, V1Node node)

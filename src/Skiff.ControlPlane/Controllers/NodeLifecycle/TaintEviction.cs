@@ -19,7 +19,7 @@ public static class TaintEviction
         DateTime? deadline = null;
         foreach (V1Taint taint in taints)
         {
-            List<V1Toleration> matching = [.. tolerations.Where(t => Taints.Tolerates(t, taint))];
+            List<V1Toleration> matching = [.. tolerations.Where(t => Tolerations.Tolerates(t, taint))];
             if (matching.Count == 0)
             {
                 return now;

@@ -37,30 +37,4 @@ public static class Taints
         ArgumentNullException.ThrowIfNull(b);
         return a.Key == b.Key && (a.Value ?? "") == (b.Value ?? "") && a.Effect == b.Effect;
     }
-
-    /// <summary>
-    /// Whether <paramref name="toleration"/> tolerates <paramref name="taint"/>: an empty effect matches every effect; an empty
-    /// key matches every key (validation allows that only with Exists); Exists ignores the value, Equal (the default) compares it.
-    /// </summary>
-    public static bool Tolerates(V1Toleration toleration, V1Taint taint)
-    {
-        ArgumentNullException.ThrowIfNull(toleration);
-        ArgumentNullException.ThrowIfNull(taint);
-        if (!string.IsNullOrEmpty(toleration.Effect) && toleration.Effect != taint.Effect)
-        {
-            return false;
-        }
-
-        if (!string.IsNullOrEmpty(toleration.Key) && toleration.Key != taint.Key)
-        {
-            return false;
-        }
-
-        return toleration.OperatorProperty switch
-        {
-            "Exists" => true,
-            null or "" or "Equal" => (toleration.Value ?? "") == (taint.Value ?? ""),
-            _ => false,
-        };
-    }
 }

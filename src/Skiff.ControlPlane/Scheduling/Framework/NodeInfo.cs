@@ -23,7 +23,7 @@ public sealed class NodeInfo
 
     public Resources Allocatable { get; }
 
-    /// <summary>The sum of <see cref="PodRequests.Of"/> over <see cref="Pods"/> (Pods counts them).</summary>
+    /// <summary>The sum of <see cref="PodRequests.Of(V1Pod)"/> over <see cref="Pods"/> (Pods counts them).</summary>
     public Resources Requested { get; private set; } = Resources.Zero;
 
     public IReadOnlyList<V1Pod> Pods => _pods;

@@ -10,14 +10,18 @@ namespace Skiff.ControlPlane.Scheduling.Framework;
 /// </summary>
 public static class PodRequests
 {
-    public static Resources Of(V1Pod pod)
+    public static Resources Of(V1Pod pod) => Of(pod, Requests);
+
+    /// <summary>The same rule over another view of each container's requests (scoring's non-zero defaults, for one).</summary>
+    public static Resources Of(V1Pod pod, Func<V1Container, Resources> requests)
     {
         ArgumentNullException.ThrowIfNull(pod);
+        ArgumentNullException.ThrowIfNull(requests);
         V1PodSpec spec = pod.Spec ?? new V1PodSpec();
         Resources running = Resources.Zero;
         foreach (V1Container container in spec.Containers ?? [])
         {
-            running = running.Add(Requests(container));
+            running = running.Add(requests(container));
         }
 
         Resources sidecars = Resources.Zero;
@@ -26,12 +30,12 @@ public static class PodRequests
         {
             if (init.RestartPolicy == "Always")
             {
-                sidecars = sidecars.Add(Requests(init));
+                sidecars = sidecars.Add(requests(init));
                 initPeak = initPeak.Max(sidecars);
             }
             else
             {
-                initPeak = initPeak.Max(sidecars.Add(Requests(init)));
+                initPeak = initPeak.Max(sidecars.Add(requests(init)));
             }
         }
 

@@ -4,7 +4,7 @@ using Skiff.ControlPlane.Scheduling.Framework;
 namespace Skiff.ControlPlane.Scheduling.Plugins;
 
 /// <summary>
-/// Filter: the pod's requests (<see cref="PodRequests.Of"/>) must fit in allocatable minus what the node's pods already
+/// Filter: the pod's requests (<see cref="PodRequests.Of(V1Pod)"/>) must fit in allocatable minus what the node's pods already
 /// request, for cpu, memory, ephemeral-storage, extended resources and the pod count, with one reason per short resource
 /// ("Insufficient cpu", "Too many pods"). Score: by <see cref="NodeResourcesFitArgs.Strategy"/> over the configured
 /// resources, using <see cref="NonZeroRequests"/> for cpu and memory.

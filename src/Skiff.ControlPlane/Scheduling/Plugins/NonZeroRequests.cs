@@ -5,7 +5,7 @@ using Skiff.ControlPlane.Scheduling.Framework;
 namespace Skiff.ControlPlane.Scheduling.Plugins;
 
 /// <summary>
-/// What scoring assumes a pod uses: <see cref="PodRequests.Of"/>, except that a container that requests no cpu counts as
+/// What scoring assumes a pod uses: <see cref="PodRequests.Of(V1Pod)"/>, except that a container that requests no cpu counts as
 /// 100m and one that requests no memory as 200Mi (upstream's GetNonzeroRequests), so best-effort pods still spread out.
 /// An explicit zero request stays zero. Results are remembered per pod object, which the scheduler never mutates.
 /// </summary>
@@ -38,38 +38,7 @@ public static class NonZeroRequests
         return (cpu, memory);
     }
 
-    private static Resources Compute(V1Pod pod)
-    {
-        V1PodSpec spec = pod.Spec ?? new V1PodSpec();
-        Resources running = Resources.Zero;
-        foreach (V1Container container in spec.Containers ?? [])
-        {
-            running = running.Add(Requests(container));
-        }
-
-        Resources sidecars = Resources.Zero;
-        Resources initPeak = Resources.Zero;
-        foreach (V1Container init in spec.InitContainers ?? [])
-        {
-            if (init.RestartPolicy == "Always")
-            {
-                sidecars = sidecars.Add(Requests(init));
-                initPeak = initPeak.Max(sidecars);
-            }
-            else
-            {
-                initPeak = initPeak.Max(sidecars.Add(Requests(init)));
-            }
-        }
-
-        Resources total = running.Add(sidecars).Max(initPeak);
-        if (spec.Overhead is { Count: > 0 } overhead)
-        {
-            total = total.Add(Resources.From(overhead, pods: 0));
-        }
-
-        return total with { Pods = 1 };
-    }
+    private static Resources Compute(V1Pod pod) => PodRequests.Of(pod, Requests);
 
     private static Resources Requests(V1Container container)
     {

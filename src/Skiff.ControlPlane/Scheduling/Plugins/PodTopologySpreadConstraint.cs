@@ -183,32 +183,12 @@ internal sealed class PodTopologySpreadNodeInclusion(V1Pod pod)
     {
         foreach (V1Taint taint in node.Spec?.Taints ?? [])
         {
-            if (taint.Effect is "NoSchedule" or "NoExecute" && !_tolerations.Any(t => Tolerates(t, taint)))
+            if (taint.Effect is "NoSchedule" or "NoExecute" && !_tolerations.Any(t => Tolerations.Tolerates(t, taint)))
             {
                 return false;
             }
         }
 
         return true;
-    }
-
-    private static bool Tolerates(V1Toleration toleration, V1Taint taint)
-    {
-        if (!string.IsNullOrEmpty(toleration.Effect) && toleration.Effect != taint.Effect)
-        {
-            return false;
-        }
-
-        if (!string.IsNullOrEmpty(toleration.Key) && toleration.Key != taint.Key)
-        {
-            return false;
-        }
-
-        return toleration.OperatorProperty switch
-        {
-            null or "" or "Equal" => (toleration.Value ?? string.Empty) == (taint.Value ?? string.Empty),
-            "Exists" => true,
-            _ => false,
-        };
     }
 }

@@ -63,6 +63,6 @@ public sealed class TaintEvictionTests
     {
         var taint = new V1Taint { Key = "dedicated", Value = "db", Effect = "NoExecute" };
 
-        Assert.Equal(expected, Taints.Tolerates(new V1Toleration { Key = key, OperatorProperty = op, Value = value, Effect = effect }, taint));
+        Assert.Equal(expected, Tolerations.Tolerates(new V1Toleration { Key = key, OperatorProperty = op, Value = value, Effect = effect }, taint));
     }
 }

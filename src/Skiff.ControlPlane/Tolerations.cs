@@ -1,8 +1,11 @@
 using k8s.Models;
 
-namespace Skiff.ControlPlane.Scheduling.Plugins;
+namespace Skiff.ControlPlane;
 
-/// <summary>Upstream's toleration matching (v1helper.TolerationsTolerateTaint): key, effect and value rules.</summary>
+/// <summary>
+/// Upstream's toleration matching (v1helper.TolerationsTolerateTaint): key, effect and value rules. The one copy the
+/// scheduler's plugins, the DaemonSet controller and taint eviction share.
+/// </summary>
 public static class Tolerations
 {
     /// <summary>
