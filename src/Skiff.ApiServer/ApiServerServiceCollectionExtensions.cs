@@ -115,6 +115,8 @@ public static class ApiServerServiceCollectionExtensions
         yield return new("/Pod", new PodStrategy());
         yield return new("/Namespace", new NamespaceStrategy());
         yield return new("/Service", new ServiceStrategy());
+        yield return new("/ServiceAccount", new ReturnDeletedObjectStrategy());
+        yield return new("storage.k8s.io/StorageClass", new ReturnDeletedObjectStrategy());
         yield return new("/Secret", new SecretStrategy());
         yield return new("/Event", new EventStrategy());
         yield return new("events.k8s.io/Event", new EventStrategy());

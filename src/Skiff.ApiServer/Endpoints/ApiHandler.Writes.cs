@@ -4,7 +4,6 @@ using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Skiff.ApiServer.Patching;
 using Skiff.ApiServer.Registry;
-using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Errors;
 using Skiff.Machinery.Json;
 using Skiff.Machinery.Selectors;
@@ -101,7 +100,7 @@ internal sealed partial class ApiHandler
         bool dryRun = IsDryRun(context) || (options?.DryRun?.Contains("All") ?? false);
         (JsonObject item, bool removed) = await _registry.DeleteAsync(Storage(request), request.Namespace, request.Name!, options, dryRun, context.RequestAborted);
         item = Out(request, item);
-        if (removed && !ReturnsDeletedObject(request.Resource))
+        if (removed && !_registry.ReturnsDeletedObject(request.Resource))
         {
             await Responses.WriteStatusAsync(context, Responses.Success(request.Resource, request.Name!, item["metadata"]?["uid"]?.GetValue<string>()));
             return;
@@ -109,11 +108,6 @@ internal sealed partial class ApiHandler
 
         await Responses.WriteObjectAsync(context, request.Resource, item, 200, _printers, _timeProvider);
     }
-
-    // The kinds whose upstream storage sets ReturnDeletedObject: a completed DELETE answers with the object, not a Status
-    // (the generated clients deserialize it as the kind). Everything else answers with Status Success.
-    private static bool ReturnsDeletedObject(ResourceInfo resource) =>
-        (resource.Group, resource.Kind) is ("", "Pod") or ("", "Service") or ("", "ServiceAccount") or ("", "Namespace") or ("storage.k8s.io", "StorageClass");
 
     private async Task DeleteCollectionAsync(HttpContext context, RequestInfo request)
     {

@@ -158,4 +158,7 @@ internal sealed partial class ObjectRegistry
             ? revision
             : throw ApiErrors.Invalid(resource.Group, resource.Kind, name, [new V1StatusCause { Reason = "FieldValueInvalid", Field = "metadata.resourceVersion", Message = $"Invalid value: \"{value}\": must be a positive integer" }]);
     }
+
+    /// <summary>Whether a completed DELETE of <paramref name="resource"/> answers with the object (its strategy says).</summary>
+    public bool ReturnsDeletedObject(ResourceInfo resource) => _strategies.For(resource).ReturnsDeletedObject;
 }

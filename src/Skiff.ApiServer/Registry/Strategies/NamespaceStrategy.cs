@@ -8,6 +8,8 @@ internal sealed class NamespaceStrategy : ResourceStrategy
 {
     public override Func<string, string?> NameRule => Names.LabelProblem;
 
+    public override bool ReturnsDeletedObject => true;
+
     public override void PrepareForCreate(IKubernetesObject<V1ObjectMeta> item, ApiContext context)
     {
         var ns = (V1Namespace)item;

@@ -8,6 +8,8 @@ internal sealed class PodStrategy : ResourceStrategy
 {
     private static readonly string[] s_qosResources = ["cpu", "memory"];
 
+    public override bool ReturnsDeletedObject => true;
+
     // DefaultTolerationSeconds: pods ride out a short node outage before being evicted.
     private static readonly V1Toleration[] s_defaultTolerations =
     [

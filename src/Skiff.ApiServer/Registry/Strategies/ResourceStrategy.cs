@@ -18,6 +18,12 @@ internal abstract class ResourceStrategy
     /// <summary>Whether writes to the main resource keep the stored status (the kind has a status subresource).</summary>
     public virtual bool PreservesStatus => true;
 
+    /// <summary>
+    /// Whether a completed DELETE answers with the object rather than Status Success (upstream's ReturnDeletedObject; the
+    /// generated clients deserialize the answer as the kind).
+    /// </summary>
+    public virtual bool ReturnsDeletedObject => false;
+
     /// <summary>Defaults and a reset status for a new object.</summary>
     public virtual void PrepareForCreate(IKubernetesObject<V1ObjectMeta> item, ApiContext context)
     {

@@ -10,6 +10,8 @@ internal sealed class ServiceStrategy : ResourceStrategy
 {
     private static readonly string[] s_types = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];
 
+    public override bool ReturnsDeletedObject => true;
+
     public override Func<string, string?> NameRule => Names.LabelProblem;
 
     public override async Task PrepareForCreateAsync(IKubernetesObject<V1ObjectMeta> item, ApiContext context, CancellationToken cancellationToken)
