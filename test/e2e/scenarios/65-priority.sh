@@ -1,18 +1,6 @@
 # PriorityClasses and the Priority admission step: the system classes exist from the start, a pod's priorityClassName
 # becomes spec.priority (the number the scheduler orders and preempts by), and upstream's refusals come back verbatim.
 
-# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
-eventually() {
-  local name=$1 seconds=$2
-  shift 3
-  local out
-  for _ in $(seq $((seconds * 2))); do
-    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
-    sleep 0.5
-  done
-  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
-}
-
 pod_yaml() { # NAME [SPEC-LINES...]: a one-container pod in t-prio with the extra spec lines
   local name=$1
   shift
