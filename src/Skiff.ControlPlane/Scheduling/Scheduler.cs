@@ -140,7 +140,7 @@ public sealed partial class Scheduler
             _queue.AddBackoff(info);
 
             // The forgotten pod frees room on the node, which may help pods that did not fit meanwhile.
-            _queue.MoveAllToActiveOrBackoff("AssignedPodDelete");
+            _queue.MoveAllToActiveOrBackoff(Framework.ClusterEvents.AssignedPodDelete);
             if (!cancellationToken.IsCancellationRequested)
             {
                 await ReportFailureAsync(info.Pod, $"Binding rejected: {exception.Message}", cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Events;
 using Skiff.ControlPlane.Scheduling.Cache;
+using Skiff.ControlPlane.Scheduling.Framework;
 using Skiff.ControlPlane.Scheduling.Queue;
 using Skiff.Machinery.Informers;
 
@@ -55,17 +56,22 @@ public sealed class SchedulerRunner
             onAdd: node =>
             {
                 cache.AddNode(node);
-                queue.MoveAllToActiveOrBackoff("NodeAdd");
+                queue.MoveAllToActiveOrBackoff(ClusterEvents.NodeAdd);
             },
-            onUpdate: (_, node) =>
+            onUpdate: (old, node) =>
             {
                 cache.UpdateNode(node);
-                queue.MoveAllToActiveOrBackoff("NodeUpdate");
+
+                // Only changes a plugin looks at move pods; heartbeats and condition updates do not.
+                foreach (string change in ClusterEvents.OfNodeUpdate(old, node))
+                {
+                    queue.MoveAllToActiveOrBackoff(change);
+                }
             },
             onDelete: cache.RemoveNode));
         informers.Pods().AddEventHandler(new InformerHandler<V1Pod>(
             onAdd: pod => OnPod(pod, cache, queue, served),
-            onUpdate: (_, pod) => OnPod(pod, cache, queue, served),
+            onUpdate: (old, pod) => OnPod(pod, cache, queue, served, old),
             onDelete: pod =>
             {
                 if (string.IsNullOrEmpty(pod.Spec?.NodeName))
@@ -75,7 +81,7 @@ public sealed class SchedulerRunner
                 }
 
                 cache.RemovePod(pod);
-                queue.MoveAllToActiveOrBackoff("AssignedPodDelete");
+                queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete);
             }));
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
@@ -89,7 +95,7 @@ public sealed class SchedulerRunner
         await scheduler.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static void OnPod(V1Pod pod, SchedulerCache cache, SchedulingQueue queue, HashSet<string> served)
+    private static void OnPod(V1Pod pod, SchedulerCache cache, SchedulingQueue queue, HashSet<string> served, V1Pod? old = null)
     {
         bool terminal = pod.Status?.Phase is "Succeeded" or "Failed";
         if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
@@ -99,11 +105,20 @@ public sealed class SchedulerRunner
             if (terminal)
             {
                 cache.RemovePod(pod);
-                queue.MoveAllToActiveOrBackoff("AssignedPodDelete");
+                queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete);
             }
             else
             {
                 cache.AddPod(pod);
+                if (string.IsNullOrEmpty(old?.Spec?.NodeName))
+                {
+                    // Newly bound: pods waiting on (anti-)affinity or spread with it may now fit, or no longer.
+                    queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodAdd);
+                }
+                else if (!SameLabels(old.Metadata?.Labels, pod.Metadata?.Labels))
+                {
+                    queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodUpdate);
+                }
             }
 
             return;
@@ -121,4 +136,7 @@ public sealed class SchedulerRunner
             queue.Update(pod);
         }
     }
+
+    private static bool SameLabels(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(kv => b!.TryGetValue(kv.Key, out string? value) && value == kv.Value));
 }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Skiff.ControlPlane.Scheduling.Framework;
 
 namespace Skiff.ControlPlane.Scheduling.Queue;
 
@@ -33,19 +34,26 @@ public sealed partial class SchedulingQueue : IDisposable
     private readonly Dictionary<string, QueuedPodInfo> _inFlight = new(StringComparer.Ordinal);
     private readonly ITimer _backoffTimer;
     private readonly ITimer _unschedulableTimer;
+    private readonly IReadOnlyDictionary<string, IReadOnlySet<string>> _interests;
     private TaskCompletionSource? _waiter;
     private long _sequence;
     private long _schedulingCycle;
 
-    // The scheduling cycle current at the last move request: a pod whose attempt started before it may have missed the event
-    // that would have moved it, so it goes to backoffQ instead of waiting among the unschedulable pods.
-    private long _moveRequestCycle = -1;
+    // Cluster events that arrived while pods were being scheduled, with the cycle current then: a pod whose attempt started
+    // before an event that may help it missed that event, so it goes to backoffQ instead of waiting among the unschedulable
+    // pods. Pruned to what in-flight pods can still miss; past the cap every failing in-flight pod is sent to backoffQ.
+    private const int MaxEventsInFlight = 1024;
+    private readonly List<(long Cycle, string Event)> _eventsInFlight = [];
+    private long _overflowCycle = -1;
     private bool _closed;
 
-    public SchedulingQueue(TimeProvider time)
+    /// <param name="time">Clock for back-off and the unschedulable flush.</param>
+    /// <param name="interests">Which cluster events can help a pod each plugin rejected; default <see cref="ClusterEvents.DefaultInterests"/>.</param>
+    public SchedulingQueue(TimeProvider time, IReadOnlyDictionary<string, IReadOnlySet<string>>? interests = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
+        _interests = interests ?? ClusterEvents.DefaultInterests;
         _backoffTimer = time.CreateTimer(_ => FlushBackoffCompleted(), null, s_backoffFlushPeriod, s_backoffFlushPeriod);
         _unschedulableTimer = time.CreateTimer(_ => FlushUnschedulableLeftover(), null, s_unschedulableFlushPeriod, s_unschedulableFlushPeriod);
     }
@@ -170,7 +178,7 @@ public sealed partial class SchedulingQueue : IDisposable
 
             info.UnschedulablePlugins = rejectorPlugins.ToHashSet(StringComparer.Ordinal);
             info.Timestamp = _time.GetUtcNow();
-            if (_moveRequestCycle >= info.SchedulingCycle)
+            if (MissedHelpfulEventLocked(info))
             {
                 AddBackoffLocked(info);
             }
@@ -198,16 +206,20 @@ public sealed partial class SchedulingQueue : IDisposable
     }
 
     /// <summary>
-    /// A cluster event that may make unschedulable pods fit (node added or changed, pod deleted, PVC bound): every unschedulable
-    /// pod moves to activeQ, or to backoffQ if its back-off has not run out.
+    /// A cluster event (one of <see cref="ClusterEvents"/>: node added or changed, pod deleted, …): every unschedulable pod it
+    /// may help (<see cref="ClusterEvents.MayHelp"/>: one of the plugins that rejected the pod listens to it) moves to activeQ,
+    /// or to backoffQ if its back-off has not run out; the others keep waiting.
     /// </summary>
     public void MoveAllToActiveOrBackoff(string eventName)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
         lock (_lock)
         {
-            _moveRequestCycle = _schedulingCycle;
-            MoveLocked([.. _unschedulable.Values]);
+            RecordEventInFlightLocked(eventName);
+            if (_unschedulable.Count > 0)
+            {
+                MoveLocked([.. _unschedulable.Values.Where(p => ClusterEvents.MayHelp(eventName, p.UnschedulablePlugins, _interests))]);
+            }
         }
     }
 
@@ -282,6 +294,47 @@ public sealed partial class SchedulingQueue : IDisposable
             DateTimeOffset now = _time.GetUtcNow();
             MoveLocked([.. _unschedulable.Values.Where(p => now - p.Timestamp >= MaxInUnschedulable)]);
         }
+    }
+
+    private void RecordEventInFlightLocked(string eventName)
+    {
+        if (_inFlight.Count == 0)
+        {
+            _eventsInFlight.Clear();
+            return;
+        }
+
+        if (_eventsInFlight.Count >= MaxEventsInFlight)
+        {
+            long oldest = _inFlight.Values.Min(p => p.SchedulingCycle);
+            _eventsInFlight.RemoveAll(e => e.Cycle < oldest);
+            if (_eventsInFlight.Count >= MaxEventsInFlight)
+            {
+                _eventsInFlight.Clear();
+                _overflowCycle = _schedulingCycle;
+                return;
+            }
+        }
+
+        _eventsInFlight.Add((_schedulingCycle, eventName));
+    }
+
+    private bool MissedHelpfulEventLocked(QueuedPodInfo info)
+    {
+        if (_overflowCycle >= info.SchedulingCycle)
+        {
+            return true;
+        }
+
+        foreach ((long cycle, string eventName) in _eventsInFlight)
+        {
+            if (cycle >= info.SchedulingCycle && ClusterEvents.MayHelp(eventName, info.UnschedulablePlugins, _interests))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void MoveLocked(IReadOnlyList<QueuedPodInfo> pods)
