@@ -161,6 +161,24 @@ public static class KubernetesListWatch
                 allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
     }
 
+    public static ListWatch<V1PersistentVolume> PersistentVolumes(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1PersistentVolume, V1PersistentVolumeList>(
+            ct => client.CoreV1.ListPersistentVolumeAsync(cancellationToken: ct),
+            (r, onError, ct) => client.CoreV1.WatchListPersistentVolumeAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
+    public static ListWatch<V1StorageClass> StorageClasses(IKubernetes client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Create<V1StorageClass, V1StorageClassList>(
+            ct => client.StorageV1.ListStorageClassAsync(cancellationToken: ct),
+            (r, onError, ct) => client.StorageV1.WatchListStorageClassAsync(
+                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct));
+    }
+
     /// <summary>
     /// Builds a list-watch from a generated List…Async call and its WatchList…Async twin (which reports errors through
     /// its onError callback).

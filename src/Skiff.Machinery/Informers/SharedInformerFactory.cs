@@ -75,6 +75,10 @@ public sealed class SharedInformerFactory : IAsyncDisposable
 
     public SharedInformer<V1PersistentVolumeClaim> PersistentVolumeClaims() => GetOrCreate(KubernetesListWatch.PersistentVolumeClaims, CacheIndexers.Default<V1PersistentVolumeClaim>());
 
+    public SharedInformer<V1PersistentVolume> PersistentVolumes() => GetOrCreate(KubernetesListWatch.PersistentVolumes, CacheIndexers.Default<V1PersistentVolume>());
+
+    public SharedInformer<V1StorageClass> StorageClasses() => GetOrCreate(KubernetesListWatch.StorageClasses, CacheIndexers.Default<V1StorageClass>());
+
     /// <summary>
     /// A metadata-only informer for any listable, watchable resource (<see cref="MetadataListWatch"/>), one per resource,
     /// indexed by namespace and owner UID: how a component follows every kind without its model type (the garbage collector).
