@@ -106,6 +106,7 @@ public sealed partial class SchedulingQueue : IDisposable
         ArgumentNullException.ThrowIfNull(pod);
         lock (_lock)
         {
+            UpdateNominationLocked(QueuedPodLocked(UidOf(pod)), pod);
             if (Contains(UidOf(pod)))
             {
                 UpdateLocked(pod);
@@ -217,6 +218,7 @@ public sealed partial class SchedulingQueue : IDisposable
         ArgumentNullException.ThrowIfNull(pod);
         lock (_lock)
         {
+            UpdateNominationLocked(QueuedPodLocked(UidOf(pod)), pod);
             UpdateLocked(pod);
         }
     }
@@ -240,6 +242,7 @@ public sealed partial class SchedulingQueue : IDisposable
 
             _unschedulable.Remove(uid);
             _inFlight.Remove(uid);
+            _nominated.Remove(uid);
         }
     }
 
