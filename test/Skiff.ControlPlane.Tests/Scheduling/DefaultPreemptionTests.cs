@@ -196,6 +196,23 @@ public sealed class DefaultPreemptionTests : IDisposable
     }
 
     [Fact]
+    public async Task Preempt_ClearsTheNominationOfALowerPriorityPodNominatedToTheSameNode()
+    {
+        _cache.AddNode(Node("a"));
+        Bind("a", Low("a-low", "4"));
+        V1Pod displaced = Pod("displaced", priority: 10, cpu: "4");
+        displaced.Status = new V1PodStatus { NominatedNodeName = "a" };
+        _queue.Add(displaced);
+
+        ScheduleResult vip = await ScheduleAsync(Pod("vip", priority: 1000, cpu: "4"));
+
+        Assert.Equal("a", vip.NominatedNodeName);
+        Assert.Equal(["a-low"], _api.Preempted.Select(p => p.Victim));
+        Assert.Equal([("displaced", ""), ("vip", "a")], _api.Nominations.Order());
+        Assert.Null(_queue.NominatedNodeOf(displaced));
+    }
+
+    [Fact]
     public async Task Preempt_AgainWhileTheVictimsTerminate_WaitsInstead()
     {
         _cache.AddNode(Node("a"));

@@ -44,7 +44,7 @@ public sealed class SchedulerPreemptionServerTests(ControlPlaneServerFixture fix
         await client.CoreV1.CreateNamespacedPodAsync(Pod("low-guarded", "1", priority: 0, app: "guarded"), Namespace, cancellationToken: token);
         await WaitForAsync(async () => await RunningAsync(client, "low-guarded", token), token);
 
-        // Every version of the preemptor, to see the nomination however briefly it shows before the bind.
+        // Every version of every pod, to see the nomination and the victim's condition however briefly they show.
         var seen = new ConcurrentQueue<V1Pod>();
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(token);
         Task watch = Task.Run(async () =>
@@ -52,7 +52,7 @@ public sealed class SchedulerPreemptionServerTests(ControlPlaneServerFixture fix
             try
             {
                 await foreach ((WatchEventType _, V1Pod pod) in client.CoreV1.WatchListNamespacedPodAsync(
-                    Namespace, fieldSelector: "metadata.name=vip", cancellationToken: watching.Token))
+                    Namespace, cancellationToken: watching.Token))
                 {
                     seen.Enqueue(pod);
                 }
@@ -69,7 +69,10 @@ public sealed class SchedulerPreemptionServerTests(ControlPlaneServerFixture fix
 
         V1Pod placed = await WaitForAsync(async () => await RunningAsync(client, "vip", token), token);
         Assert.Equal("preempt-0", placed.Spec.NodeName);
-        await WaitForAsync(async () => seen.FirstOrDefault(p => p.Status?.NominatedNodeName == "preempt-0"), token);
+        await WaitForAsync(() => seen.FirstOrDefault(p => p.Metadata.Name == "vip" && p.Status?.NominatedNodeName == "preempt-0"), token);
+        V1PodCondition disruption = await WaitForAsync(
+            () => seen.Where(p => p.Metadata.Name == "low-plain").SelectMany(p => p.Status?.Conditions ?? []).FirstOrDefault(c => c.Type == "DisruptionTarget"), token);
+        Assert.Equal(("True", "PreemptionByScheduler", "default-scheduler: preempting to accommodate a higher priority pod"), (disruption.Status, disruption.Reason, disruption.Message));
         await watching.CancelAsync();
         await watch;
 
