@@ -70,15 +70,14 @@ public sealed class SchedulerPreemptionServerTests(ControlPlaneServerFixture fix
         V1Pod placed = await WaitForAsync(async () => await RunningAsync(client, "vip", token), token);
         Assert.Equal("preempt-0", placed.Spec.NodeName);
         await WaitForAsync(() => seen.FirstOrDefault(p => p.Metadata.Name == "vip" && p.Status?.NominatedNodeName == "preempt-0"), token);
+        List<string> left = [.. (await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: token)).Items
+            .Where(p => p.Metadata.Name.StartsWith("low-", StringComparison.Ordinal)).Select(p => p.Metadata.Name)];
+        Assert.Equal(["low-guarded"], left);
         V1PodCondition disruption = await WaitForAsync(
             () => seen.Where(p => p.Metadata.Name == "low-plain").SelectMany(p => p.Status?.Conditions ?? []).FirstOrDefault(c => c.Type == "DisruptionTarget"), token);
         Assert.Equal(("True", "PreemptionByScheduler", "default-scheduler: preempting to accommodate a higher priority pod"), (disruption.Status, disruption.Reason, disruption.Message));
         await watching.CancelAsync();
         await watch;
-
-        List<string> left = [.. (await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: token)).Items
-            .Where(p => p.Metadata.Name.StartsWith("low-", StringComparison.Ordinal)).Select(p => p.Metadata.Name)];
-        Assert.Equal(["low-guarded"], left);
 
         await events.FlushAsync(token);
         Corev1Event preempted = await WaitForAsync(async () => (await client.CoreV1.ListNamespacedEventAsync(
