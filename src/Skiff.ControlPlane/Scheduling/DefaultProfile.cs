@@ -18,5 +18,6 @@ public static class DefaultProfile
             new ProfilePlugin(new InterPodAffinityPlugin(namespaceLabels), 2),
             new ProfilePlugin(new NodeResourcesBalancedAllocation(), NodeResourcesBalancedAllocation.DefaultWeight),
             new ProfilePlugin(new ImageLocality(), ImageLocality.DefaultWeight),
+            new ProfilePlugin(new DefaultPreemption()),
         ]);
 }

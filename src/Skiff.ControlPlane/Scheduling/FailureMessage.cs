@@ -1,28 +1,25 @@
-using k8s.Models;
 using Skiff.ControlPlane.Scheduling.Framework;
 
 namespace Skiff.ControlPlane.Scheduling;
 
 /// <summary>
-/// Upstream's FailedScheduling text: "0/3 nodes are available: 1 node(s) had untolerated taint {…}, 2 Insufficient cpu.
-/// preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..". Each reason of each rejected node
-/// is counted, and the "count reason" strings are sorted as strings, exactly as upstream does (so "10 …" sorts before "2 …").
+/// Upstream's FailedScheduling text (FitError.Error): "0/3 nodes are available: 1 node(s) had untolerated taint {…}, 2
+/// Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..". Each reason of each
+/// rejected node is counted, and the "count reason" strings are sorted as strings, exactly as upstream does (so "10 …" sorts
+/// before "2 …"). The PostFilter message (DefaultPreemption's, which is itself a FitError text) is appended with another
+/// period, hence upstream's doubled one.
 /// </summary>
 public static class FailureMessage
 {
     public const string NoNodesAvailable = "no nodes available to schedule pods";
 
-    private const string PreemptionNotHelpful = "Preemption is not helpful for scheduling";
-    private const string NoVictims = "No preemption victims found for incoming pod";
-
     /// <param name="numAllNodes">Nodes in the snapshot.</param>
     /// <param name="preFilter">The PreFilter rejection, if a PreFilter plugin rejected the pod (then no node was filtered).</param>
     /// <param name="nodeToStatus">The rejecting status of each filtered node.</param>
-    /// <param name="pod">The pod, for its preemptionPolicy.</param>
-    public static string Build(int numAllNodes, PluginStatus? preFilter, IReadOnlyDictionary<string, PluginStatus> nodeToStatus, V1Pod pod)
+    /// <param name="postFilterMessage">What the PostFilter plugins said (from DefaultPreemption: "preemption: …"); null or empty adds nothing.</param>
+    public static string Build(int numAllNodes, PluginStatus? preFilter, IReadOnlyDictionary<string, PluginStatus> nodeToStatus, string? postFilterMessage)
     {
         ArgumentNullException.ThrowIfNull(nodeToStatus);
-        ArgumentNullException.ThrowIfNull(pod);
         if (numAllNodes == 0)
         {
             return NoNodesAvailable;
@@ -40,33 +37,12 @@ public static class FailureMessage
             message += $" {string.Join(", ", histogram)}.";
         }
 
-        return $"{message} {Preemption(numAllNodes, preFilter, nodeToStatus, pod)}";
-    }
-
-    /// <summary>
-    /// What upstream's DefaultPreemption says when it finds no victims. Skiff does not preempt yet, so a node preemption could
-    /// help is reported as having no victims, and a node it could not help (UnschedulableAndUnresolvable) as such.
-    /// </summary>
-    private static string Preemption(int numAllNodes, PluginStatus? preFilter, IReadOnlyDictionary<string, PluginStatus> nodeToStatus, V1Pod pod)
-    {
-        if (pod.Spec?.PreemptionPolicy == "Never")
+        if (!string.IsNullOrEmpty(postFilterMessage))
         {
-            return "preemption: not eligible due to preemptionPolicy=Never.";
+            message += $" {postFilterMessage}.";
         }
 
-        IEnumerable<string> perNode;
-        if (preFilter is not null)
-        {
-            string reason = preFilter.Code == StatusCode.UnschedulableAndUnresolvable ? PreemptionNotHelpful : NoVictims;
-            perNode = Enumerable.Repeat(reason, numAllNodes);
-        }
-        else
-        {
-            perNode = nodeToStatus.Values.Select(s => s.Code == StatusCode.UnschedulableAndUnresolvable ? PreemptionNotHelpful : NoVictims);
-        }
-
-        // The doubled period is upstream's: preemption's own message ends with one and the event text adds another.
-        return $"preemption: 0/{numAllNodes} nodes are available: {string.Join(", ", Histogram(perNode))}..";
+        return message;
     }
 
     private static List<string> Histogram(IEnumerable<string> reasons)

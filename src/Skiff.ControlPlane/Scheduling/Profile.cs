@@ -29,6 +29,7 @@ public sealed class Profile
         Filter = [.. Plugins.Select(p => p.Plugin).OfType<IFilterPlugin>()];
         PreScore = [.. Plugins.Select(p => p.Plugin).OfType<IPreScorePlugin>()];
         Score = [.. Plugins.Where(p => p.Plugin is IScorePlugin).Select(p => ((IScorePlugin)p.Plugin, p.Weight))];
+        PostFilter = [.. Plugins.Select(p => p.Plugin).OfType<IPostFilterPlugin>()];
     }
 
     public string SchedulerName { get; }
@@ -44,6 +45,9 @@ public sealed class Profile
     internal IReadOnlyList<IPreScorePlugin> PreScore { get; }
 
     internal IReadOnlyList<(IScorePlugin Plugin, int Weight)> Score { get; }
+
+    /// <summary>Run when no node passes the filters (DefaultPreemption in the default profile).</summary>
+    internal IReadOnlyList<IPostFilterPlugin> PostFilter { get; }
 
     /// <summary>
     /// How many feasible nodes a cycle looks for before it stops filtering (upstream numFeasibleNodesToFind): every node in

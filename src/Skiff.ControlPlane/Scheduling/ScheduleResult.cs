@@ -25,6 +25,12 @@ public sealed record ScheduleResult(V1Pod Pod, string? NodeName, string? Failure
     /// <summary>Plugins that rejected the pod; the queue keeps them with the unschedulable pod.</summary>
     public IReadOnlySet<string> UnschedulablePlugins { get; init; } = new HashSet<string>();
 
+    /// <summary>The node preemption nominated the pod to (set when a PostFilter plugin made room on it).</summary>
+    public string? NominatedNodeName { get; init; }
+
+    /// <summary>What the PostFilter phase needs when the pod fit nowhere; null otherwise.</summary>
+    internal FitFailure? Fit { get; init; }
+
     /// <summary>The bind in flight (completed once the binder returned and the cache and queue were told).</summary>
     public Task Binding { get; init; } = Task.CompletedTask;
 }

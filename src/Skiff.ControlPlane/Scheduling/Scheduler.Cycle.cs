@@ -43,16 +43,27 @@ public sealed partial class Scheduler
             else if (!status.IsSuccess)
             {
                 var empty = new Dictionary<string, PluginStatus>(StringComparer.Ordinal);
-                return new ScheduleResult(pod, null, FailureMessage.Build(nodes.Count, status, empty, pod))
+                status = status.Plugin is null ? status with { Plugin = plugin.Name } : status;
+                return new ScheduleResult(pod, null, FailureMessage.Build(nodes.Count, status, empty, null))
                 {
-                    UnschedulablePlugins = new HashSet<string>([status.Plugin ?? plugin.Name], StringComparer.Ordinal),
+                    UnschedulablePlugins = new HashSet<string>([status.Plugin!], StringComparer.Ordinal),
+                    Fit = new FitFailure(state, status, [.. profile.Filter.Where(f => !skipped.Contains(f.Name))], _queue.NominatedPodsByNode(), snapshot),
                 };
             }
         }
 
         IFilterPlugin[] filters = [.. profile.Filter.Where(f => !skipped.Contains(f.Name))];
+        IReadOnlyDictionary<string, IReadOnlyList<V1Pod>> nominated = _queue.NominatedPodsByNode();
+
+        // A pod nominated by an earlier preemption tries that node first (upstream's evaluateNominatedNode).
+        if (NominatedNodeToTry(pod) is { } nominatedNode && snapshot.Find(nominatedNode) is { } nominatedInfo
+            && RunFiltersWithNominatedPods(state, pod, nominatedInfo, filters, nominated) is null)
+        {
+            return new ScheduleResult(pod, nominatedNode, null) { FeasibleNodes = 1, EvaluatedNodes = 1 };
+        }
+
         (List<NodeInfo> feasible, Dictionary<string, PluginStatus> rejected, int evaluated, string? error) =
-            FindFeasibleNodes(state, pod, nodes, filters, profile.NumFeasibleNodesToFind(nodes.Count));
+            FindFeasibleNodes(state, pod, nodes, filters, profile.NumFeasibleNodesToFind(nodes.Count), nominated);
         if (error is not null)
         {
             return Error(pod, error);
@@ -60,11 +71,12 @@ public sealed partial class Scheduler
 
         if (feasible.Count == 0)
         {
-            return new ScheduleResult(pod, null, FailureMessage.Build(nodes.Count, null, rejected, pod))
+            return new ScheduleResult(pod, null, FailureMessage.Build(nodes.Count, null, rejected, null))
             {
                 EvaluatedNodes = evaluated,
                 NodeToStatus = rejected,
                 UnschedulablePlugins = rejected.Values.Select(s => s.Plugin ?? string.Empty).Where(p => p.Length > 0).ToHashSet(StringComparer.Ordinal),
+                Fit = new FitFailure(state, null, filters, nominated, snapshot),
             };
         }
 
@@ -89,7 +101,7 @@ public sealed partial class Scheduler
     }
 
     private (List<NodeInfo> Feasible, Dictionary<string, PluginStatus> Rejected, int Evaluated, string? Error) FindFeasibleNodes(
-        CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> nodes, IFilterPlugin[] filters, int numToFind)
+        CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> nodes, IFilterPlugin[] filters, int numToFind, IReadOnlyDictionary<string, IReadOnlyList<V1Pod>> nominated)
     {
         int count = nodes.Count;
         int start = _nextStartNodeIndex % count;
@@ -104,7 +116,7 @@ public sealed partial class Scheduler
             int batch = Math.Min(count - processed, Math.Max(numToFind - feasible.Count, MinParallelBatch));
             var results = new PluginStatus?[batch];
             int offset = processed;
-            void Run(int i) => results[i] = RunFilters(state, pod, nodes[(start + offset + i) % count], filters);
+            void Run(int i) => results[i] = RunFiltersWithNominatedPods(state, pod, nodes[(start + offset + i) % count], filters, nominated);
             if (batch < MinParallelBatch || _parallelism == 1)
             {
                 for (int i = 0; i < batch; i++)

@@ -9,7 +9,8 @@ namespace Skiff.ControlPlane.Scheduling;
 /// Runs scheduling cycles one after another (upstream's scheduleOne): pop a pod, snapshot the cache, filter and score the nodes
 /// with the pod's profile, assume the pod on the chosen node, and bind it in the background so the next cycle starts at once.
 /// A pod that fits nowhere goes back to the queue's unschedulable pods and the failure handler gets upstream's
-/// FailedScheduling message; a plugin error or a failed bind is retried after back-off. Not wired into the server yet.
+/// FailedScheduling message (after the PostFilter phase, preemption, had its try); a plugin error or a failed bind is retried
+/// after back-off. Not wired into the server yet.
 /// </summary>
 public sealed partial class Scheduler
 {
@@ -92,6 +93,18 @@ public sealed partial class Scheduler
         try
         {
             result = SchedulePod(profile, pod, _cache.UpdateSnapshot());
+            if (result is { Succeeded: false, IsError: false, Fit: not null } && profile.PostFilter.Count > 0)
+            {
+                result = await RunPostFilterAsync(profile, result, cancellationToken).ConfigureAwait(false);
+                if (result.NominatedNodeName is { } nominated)
+                {
+                    LogNominated(pod.Metadata?.NamespaceProperty, pod.Metadata?.Name, nominated);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
         }
 #pragma warning disable CA1031 // A plugin that throws is a bug in it; the pod is retried after back-off instead of stopping every scheduling.
         catch (Exception exception)
@@ -120,6 +133,8 @@ public sealed partial class Scheduler
             return result;
         }
 
+        // The pod is placed: it no longer holds room on a nominated node.
+        _queue.DeleteNominatedPodIfExists(pod);
         LogAssumed(pod.Metadata?.NamespaceProperty, pod.Metadata?.Name, nodeName, result.FeasibleNodes, result.EvaluatedNodes);
         Task binding = Task.Run(() => BindAsync(info, assumed, nodeName, cancellationToken), CancellationToken.None);
         return result with { Binding = binding };

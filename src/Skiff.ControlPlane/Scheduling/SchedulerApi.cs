@@ -1,17 +1,21 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
+using k8s.Autorest;
 using k8s.Models;
 using Skiff.ControlPlane.Events;
+using Skiff.ControlPlane.Scheduling.Framework;
 
 namespace Skiff.ControlPlane.Scheduling;
 
 /// <summary>
 /// The scheduler's writes, as kube-scheduler makes them: the binding (step 3 of the pod-creation flow, through
 /// <c>pods/binding</c>), and on failure the FailedScheduling Warning event plus the PodScheduled=False condition that
-/// <c>kubectl describe pod</c> and <c>kubectl get pod</c> show.
+/// <c>kubectl describe pod</c> and <c>kubectl get pod</c> show; for preemption, the victims' eviction and the preemptor's
+/// status.nominatedNodeName.
 /// </summary>
-public sealed class SchedulerApi
+public sealed class SchedulerApi : IPreemptionApi
 {
     public const string DefaultSchedulerName = "default-scheduler";
 
@@ -77,5 +81,57 @@ public sealed class SchedulerApi
             pod.Metadata.Name,
             pod.Metadata.NamespaceProperty,
             cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Evicts a preemption victim as upstream does: the DisruptionTarget condition (reason PreemptionByScheduler) through
+    /// <c>pods/status</c>, then a graceful DELETE that only matches the victim's uid, then the Normal "Preempted" event. A
+    /// victim already gone (404), or replaced by a pod of the same name (409 on the uid), is not an error.
+    /// </summary>
+    public async Task PreemptAsync(V1Pod preemptor, V1Pod victim, string nodeName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(preemptor);
+        ArgumentNullException.ThrowIfNull(victim);
+        ArgumentException.ThrowIfNullOrEmpty(nodeName);
+        string name = victim.Metadata.Name;
+        string ns = victim.Metadata.NamespaceProperty;
+        try
+        {
+            if (victim.Status?.Conditions?.FirstOrDefault(c => c.Type == "DisruptionTarget") is not { Status: "True", Reason: "PreemptionByScheduler" })
+            {
+                string scheduler = string.IsNullOrEmpty(preemptor.Spec?.SchedulerName) ? DefaultSchedulerName : preemptor.Spec.SchedulerName;
+                var condition = new JsonObject
+                {
+                    ["type"] = "DisruptionTarget",
+                    ["status"] = "True",
+                    ["reason"] = "PreemptionByScheduler",
+                    ["message"] = $"{scheduler}: preempting to accommodate a higher priority pod",
+                    ["lastProbeTime"] = null,
+                    ["lastTransitionTime"] = _timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                };
+                var patch = new JsonObject { ["status"] = new JsonObject { ["conditions"] = new JsonArray(condition) } };
+                await _client.CoreV1.PatchNamespacedPodStatusAsync(
+                    new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch), name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = victim.Metadata.Uid } };
+            await _client.CoreV1.DeleteNamespacedPodAsync(name, ns, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException exception) when (exception.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        {
+            return;
+        }
+
+        _events.Record(victim, EventTypes.Normal, "Preempted", $"Preempted by pod {preemptor.Metadata.Uid} on node {nodeName}");
+    }
+
+    /// <summary>Sets (or, with an empty name, removes) status.nominatedNodeName with a merge patch on <c>pods/status</c>.</summary>
+    public async Task SetNominatedNodeNameAsync(V1Pod pod, string nodeName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        ArgumentNullException.ThrowIfNull(nodeName);
+        var patch = new JsonObject { ["status"] = new JsonObject { ["nominatedNodeName"] = nodeName.Length == 0 ? null : nodeName } };
+        await _client.CoreV1.PatchNamespacedPodStatusAsync(
+            new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }

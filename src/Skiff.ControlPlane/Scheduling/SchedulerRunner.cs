@@ -83,6 +83,8 @@ public sealed class SchedulerRunner
                 cache.RemovePod(pod);
                 queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete);
             }));
+        // Preemption spares victims whose eviction would exceed a PodDisruptionBudget where it can.
+        SharedInformer<V1PodDisruptionBudget> pdbs = informers.PodDisruptionBudgets();
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
         var scheduler = new Scheduler(
@@ -91,7 +93,11 @@ public sealed class SchedulerRunner
             cache,
             api.BindAsync,
             (pod, message, token) => api.ReportUnschedulableAsync(pod, message, token),
-            _loggers.CreateLogger<Scheduler>());
+            _loggers.CreateLogger<Scheduler>())
+        {
+            PreemptionApi = api,
+            PodDisruptionBudgets = pdbs.Cache.List,
+        };
         await scheduler.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 

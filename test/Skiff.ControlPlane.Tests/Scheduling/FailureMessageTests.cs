@@ -1,7 +1,5 @@
-using k8s.Models;
 using Skiff.ControlPlane.Scheduling;
 using Skiff.ControlPlane.Scheduling.Framework;
-using static Skiff.ControlPlane.Tests.Scheduling.Fakes.SchedulingObjects;
 
 namespace Skiff.ControlPlane.Tests.Scheduling;
 
@@ -15,28 +13,22 @@ public sealed class FailureMessageTests
     };
 
     [Fact]
-    public void Build_PreemptionPolicyNever_MatchesUpstreamText()
+    public void Build_PostFilterMessage_IsAppendedWithUpstreamsDoubledPeriod()
     {
-        V1Pod pod = Pod("vip");
-        pod.Spec.PreemptionPolicy = "Never";
-
-        string message = FailureMessage.Build(3, null, s_taintAndCpu, pod);
+        string message = FailureMessage.Build(3, null, s_taintAndCpu, "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.");
 
         Assert.Equal(
             "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. "
-            + "preemption: not eligible due to preemptionPolicy=Never.",
+            + "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..",
             message);
     }
 
     [Fact]
-    public void Build_DefaultPolicy_AddsUpstreamPreemptionHistogram()
+    public void Build_NoPostFilterMessage_EndsAfterTheFilterReasons()
     {
-        string message = FailureMessage.Build(3, null, s_taintAndCpu, Pod("web"));
-
         Assert.Equal(
-            "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. "
-            + "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..",
-            message);
+            "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.",
+            FailureMessage.Build(3, null, s_taintAndCpu, null));
     }
 
     [Fact]
@@ -51,9 +43,9 @@ public sealed class FailureMessageTests
         statuses["cordoned1"] = PluginStatus.UnschedulableAndUnresolvable("NodeUnschedulable", "node(s) were unschedulable");
         statuses["cordoned2"] = PluginStatus.UnschedulableAndUnresolvable("NodeUnschedulable", "node(s) were unschedulable");
 
-        string message = FailureMessage.Build(12, null, statuses, Pod("web"));
+        string message = FailureMessage.Build(12, null, statuses, null);
 
-        Assert.StartsWith("0/12 nodes are available: 10 Insufficient cpu, 10 Insufficient memory, 2 node(s) were unschedulable. preemption: ", message);
+        Assert.Equal("0/12 nodes are available: 10 Insufficient cpu, 10 Insufficient memory, 2 node(s) were unschedulable.", message);
     }
 
     [Fact]
@@ -61,10 +53,8 @@ public sealed class FailureMessageTests
     {
         PluginStatus preFilter = PluginStatus.Unschedulable("VolumeBinding", "persistentvolumeclaim \"data\" not found");
 
-        string message = FailureMessage.Build(3, preFilter, new Dictionary<string, PluginStatus>(), Pod("web"));
+        string message = FailureMessage.Build(3, preFilter, new Dictionary<string, PluginStatus>(), null);
 
-        Assert.Equal(
-            "0/3 nodes are available: persistentvolumeclaim \"data\" not found. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..",
-            message);
+        Assert.Equal("0/3 nodes are available: persistentvolumeclaim \"data\" not found.", message);
     }
 }

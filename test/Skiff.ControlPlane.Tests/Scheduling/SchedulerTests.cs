@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Skiff.ControlPlane.Scheduling;
 using Skiff.ControlPlane.Scheduling.Cache;
 using Skiff.ControlPlane.Scheduling.Framework;
+using Skiff.ControlPlane.Scheduling.Plugins;
 using Skiff.ControlPlane.Scheduling.Queue;
 using Skiff.ControlPlane.Tests.Scheduling.Fakes;
 using static Skiff.ControlPlane.Tests.Scheduling.Fakes.SchedulingObjects;
@@ -116,7 +117,7 @@ public sealed class SchedulerTests : IDisposable
             ? PluginStatus.UnschedulableAndUnresolvable("TaintToleration", "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }")
             : PluginStatus.Success);
         _cache.AddNode(Node("control", cpu: "8"));
-        Scheduler scheduler = Create(new Profile("default-scheduler", [new(tainted), new(CpuFit())]));
+        Scheduler scheduler = Create(new Profile("default-scheduler", [new(tainted), new(CpuFit()), new(new DefaultPreemption())]));
         V1Pod pod = Pod("big", cpu: "2");
         pod.Spec.PreemptionPolicy = "Never";
         _queue.Add(pod);
@@ -124,7 +125,7 @@ public sealed class SchedulerTests : IDisposable
         ScheduleResult failed = (await scheduler.ScheduleOneAsync(CancellationToken.None))!;
 
         const string Expected = "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. "
-            + "preemption: not eligible due to preemptionPolicy=Never.";
+            + "preemption: not eligible due to preemptionPolicy=Never..";
         Assert.Null(failed.NodeName);
         Assert.Equal(Expected, failed.FailureMessage);
         Assert.Equal([("big", Expected)], _failures);
@@ -188,7 +189,7 @@ public sealed class SchedulerTests : IDisposable
         AddNodes("a", "b");
         var filter = new FakeFilterPlugin("Counting", (_, _) => PluginStatus.Success);
         var preFilter = new FakePreFilterPlugin("VolumeBinding", PluginStatus.UnschedulableAndUnresolvable("VolumeBinding", "persistentvolumeclaim \"data\" not found"));
-        Scheduler scheduler = Create(new Profile("default-scheduler", [new(preFilter), new(filter)]));
+        Scheduler scheduler = Create(new Profile("default-scheduler", [new(preFilter), new(filter), new(new DefaultPreemption())]));
         _queue.Add(Pod("web"));
 
         ScheduleResult result = (await scheduler.ScheduleOneAsync(CancellationToken.None))!;

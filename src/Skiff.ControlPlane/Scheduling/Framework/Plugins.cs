@@ -92,3 +92,24 @@ public interface IScorePlugin : IPlugin
     {
     }
 }
+
+/// <summary>
+/// What a PostFilter plugin decided (upstream's PostFilterResult with its status). <see cref="NominatedNodeName"/>: null leaves
+/// the pod's nomination as it is, empty clears it, a name nominates the pod to that node.
+/// </summary>
+public sealed record PostFilterResult(PluginStatus Status, string? NominatedNodeName = null);
+
+/// <summary>
+/// Runs when the Filter phase left no feasible node (upstream's PostFilter; DefaultPreemption is the one in the default profile).
+/// The plugins run in order until one returns success or a code other than Unschedulable.
+/// </summary>
+public interface IPostFilterPlugin : IPlugin
+{
+    /// <param name="state">The cycle's state, as PreFilter left it.</param>
+    /// <param name="pod">The pod that fits nowhere.</param>
+    /// <param name="nodeToStatus">The rejecting status of every node (the PreFilter rejection for each when PreFilter rejected the pod).</param>
+    /// <param name="handle">The framework: snapshot, filters, nominated pods, PDBs and the API.</param>
+    /// <param name="cancellationToken">Stops API calls.</param>
+    Task<PostFilterResult> PostFilterAsync(
+        CycleState state, V1Pod pod, IReadOnlyDictionary<string, PluginStatus> nodeToStatus, IFrameworkHandle handle, CancellationToken cancellationToken);
+}

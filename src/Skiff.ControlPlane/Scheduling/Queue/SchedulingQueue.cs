@@ -114,6 +114,7 @@ public sealed partial class SchedulingQueue : IDisposable
         ArgumentNullException.ThrowIfNull(pod);
         lock (_lock)
         {
+            UpdateNominationLocked(QueuedPodLocked(UidOf(pod)), pod);
             if (Contains(UidOf(pod)))
             {
                 UpdateLocked(pod);
@@ -229,6 +230,7 @@ public sealed partial class SchedulingQueue : IDisposable
         ArgumentNullException.ThrowIfNull(pod);
         lock (_lock)
         {
+            UpdateNominationLocked(QueuedPodLocked(UidOf(pod)), pod);
             UpdateLocked(pod);
         }
     }
@@ -252,6 +254,7 @@ public sealed partial class SchedulingQueue : IDisposable
 
             _unschedulable.Remove(uid);
             _inFlight.Remove(uid);
+            _nominated.Remove(uid);
         }
     }
 
