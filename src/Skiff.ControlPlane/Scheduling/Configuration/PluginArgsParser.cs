@@ -5,7 +5,7 @@ namespace Skiff.ControlPlane.Scheduling.Configuration;
 
 /// <summary>
 /// Decodes and validates pluginConfig args for the plugins that take them, with upstream's defaults and range checks. Args of
-/// other known plugins (DefaultPreemption, VolumeBinding, NodeAffinity, …) are accepted unread, so upstream's own
+/// other known plugins (DefaultPreemption, VolumeBinding, …) are accepted unread, so upstream's own
 /// configurations load.
 /// </summary>
 internal static partial class PluginArgsParser
@@ -18,6 +18,7 @@ internal static partial class PluginArgsParser
         NodeResourcesBalancedAllocation.PluginName => BalancedAllocationArgs(reader, args, path),
         InterPodAffinityPlugin.PluginName => InterPodAffinityArgs(reader, args, path),
         PodTopologySpreadPlugin.PluginName => PodTopologySpreadArgs(reader, args, path),
+        NodeAffinity.PluginName => NodeAffinityArgs(reader, args, path),
         _ => null,
     };
 

@@ -25,7 +25,7 @@ public sealed class PluginRegistry
         PluginRegistration.For(NodeUnschedulable.PluginName, (_, _) => new NodeUnschedulable()),
         PluginRegistration.For(NodeName.PluginName, (_, _) => new NodeName()),
         PluginRegistration.For(TaintToleration.PluginName, (_, _) => new TaintToleration()),
-        PluginRegistration.For(NodeAffinity.PluginName, (_, _) => new NodeAffinity()),
+        PluginRegistration.For(NodeAffinity.PluginName, (args, _) => new NodeAffinity((args as NodeAffinityArgs)?.AddedAffinity)),
         PluginRegistration.For(NodePorts.PluginName, (_, _) => new NodePorts()),
         PluginRegistration.For(NodeResourcesFit.PluginName, (args, _) => new NodeResourcesFit(args as NodeResourcesFitArgs ?? new NodeResourcesFitArgs())),
         PluginRegistration.For(PodTopologySpreadPlugin.PluginName, (args, context) =>

@@ -137,6 +137,30 @@ public sealed class ConfiguredProfileSchedulingTests : IDisposable
         Assert.Equal(1, result.FeasibleNodes);
     }
 
+    [Fact]
+    public void SchedulePod_AddedAffinity_KeepsTheProfilesPodsOnItsNodes()
+    {
+        _cache.AddNode(Node("web-node", ("pool", "web")));
+        _cache.AddNode(Node("batch-node", ("pool", "batch")));
+        Profile profile = ProfileFrom("""
+            profiles:
+            - schedulerName: batch-scheduler
+              pluginConfig:
+              - name: NodeAffinity
+                args:
+                  addedAffinity:
+                    requiredDuringSchedulingIgnoredDuringExecution:
+                      nodeSelectorTerms:
+                      - matchExpressions:
+                        - {key: pool, operator: In, values: [batch]}
+            """);
+
+        ScheduleResult result = CreateScheduler(profile).SchedulePod(profile, Pod("job"), _cache.UpdateSnapshot());
+
+        Assert.Equal("batch-node", result.NodeName);
+        Assert.Equal(1, result.FeasibleNodes);
+    }
+
     private static Profile ProfileFrom(string yaml) => Assert.Single(SchedulerConfiguration.Parse(Header + yaml).Profiles);
 
     private string? Schedule(Profile profile, V1Pod pod) => CreateScheduler(profile).SchedulePod(profile, pod, _cache.UpdateSnapshot()).NodeName;

@@ -93,6 +93,12 @@ public sealed class SchedulerConfigurationValidationTests
         "- name: PodTopologySpread\n  args: {defaultingType: List, defaultConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}, {maxSkew: 2, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}]}\n",
         "profiles[0].pluginConfig[0].args.defaultConstraints[1]: Duplicate value: \"{zone, ScheduleAnyway}\"")]
     [InlineData(
+        "- name: NodeAffinity\n  args: {addedAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: pool, operator: Equals, values: [a]}]}]}}}\n",
+        "profiles[0].pluginConfig[0].args.addedAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator: Unsupported value: \"Equals\"")]
+    [InlineData(
+        "- name: NodeAffinity\n  args: {addedAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, preference: {matchExpressions: [{key: ssd, operator: Exists}]}}]}}\n",
+        "profiles[0].pluginConfig[0].args.addedAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100")]
+    [InlineData(
         "- name: ImageLocality\n- name: ImageLocality\n",
         "profiles[0].pluginConfig[1]: Duplicate value: \"ImageLocality\"")]
     [InlineData(
