@@ -10,5 +10,5 @@ namespace Skiff.ControlPlane.Scheduling;
 public static class DefaultProfile
 {
     public static Profile Create(string schedulerName = Profile.DefaultSchedulerName, NamespaceLabelsLookup? namespaceLabels = null) =>
-        SchedulerConfiguration.DefaultProfile(schedulerName, new PluginFactoryContext(namespaceLabels));
+        SchedulerConfiguration.CreateDefaultProfile(schedulerName, new PluginFactoryContext(namespaceLabels));
 }

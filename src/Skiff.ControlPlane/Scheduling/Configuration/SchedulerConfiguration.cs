@@ -42,7 +42,7 @@ public sealed record SchedulerConfiguration(IReadOnlyList<Profile> Profiles, int
     }
 
     /// <summary>Upstream's default profile under <paramref name="schedulerName"/>: the registry's default plugins and weights.</summary>
-    public static Profile DefaultProfile(string schedulerName, PluginFactoryContext? context = null, PluginRegistry? registry = null)
+    public static Profile CreateDefaultProfile(string schedulerName, PluginFactoryContext? context = null, PluginRegistry? registry = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(schedulerName);
         var spec = new ProfileSpec(schedulerName, null, new Dictionary<string, PluginSetSpec>(), new Dictionary<string, object?>());

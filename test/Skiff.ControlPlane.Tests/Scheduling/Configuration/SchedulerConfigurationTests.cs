@@ -197,11 +197,8 @@ public sealed class SchedulerConfigurationTests
     public void LoadProfiles_JsonFile_ReadsTheSameConfiguration()
     {
         string path = Path.Combine(Path.GetTempPath(), $"skiff-scheduler-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, """
-            {"apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
-             "profiles": [{"schedulerName": "json-scheduler", "percentageOfNodesToScore": 40,
-                           "plugins": {"score": {"disabled": [{"name": "ImageLocality"}]}}}]}
-            """);
+        // Tab-indented, as some JSON writers produce.
+        File.WriteAllText(path, "{\n\t\"apiVersion\": \"kubescheduler.config.k8s.io/v1\",\n\t\"kind\": \"KubeSchedulerConfiguration\",\n\t\"profiles\": [\n\t\t{\"schedulerName\": \"json-scheduler\", \"percentageOfNodesToScore\": 40,\n\t\t\"plugins\": {\"score\": {\"disabled\": [{\"name\": \"ImageLocality\"}]}}}\n\t]\n}\n");
         try
         {
             Profile profile = Assert.Single(SchedulerConfiguration.LoadProfiles(path));
