@@ -117,6 +117,7 @@ public static class ApiServerServiceCollectionExtensions
         yield return new("/Service", new ServiceStrategy());
         yield return new("/ServiceAccount", new ReturnDeletedObjectStrategy());
         yield return new("storage.k8s.io/StorageClass", new ReturnDeletedObjectStrategy());
+        yield return new("scheduling.k8s.io/PriorityClass", new PriorityClassStrategy());
         yield return new("/Secret", new SecretStrategy());
         yield return new("/Event", new EventStrategy());
         yield return new("events.k8s.io/Event", new EventStrategy());

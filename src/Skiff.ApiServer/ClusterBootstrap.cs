@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Skiff.ApiServer.Admission;
 using Skiff.ApiServer.Registry;
 using Skiff.ApiServer.WatchCache;
 using Skiff.Machinery.Catalog;
@@ -11,8 +12,9 @@ using Skiff.Machinery.Errors;
 namespace Skiff.ApiServer;
 
 /// <summary>
-/// What exists in every cluster from the start: the default, kube-system, kube-public and kube-node-lease namespaces, and the
-/// <c>default/kubernetes</c> Service (the first service IP) with endpoints pointing at this API server.
+/// What exists in every cluster from the start: the default, kube-system, kube-public and kube-node-lease namespaces, the
+/// system-node-critical and system-cluster-critical PriorityClasses, and the <c>default/kubernetes</c> Service (the first
+/// service IP) with endpoints pointing at this API server.
 /// </summary>
 internal sealed partial class ClusterBootstrap(
     ObjectRegistry registry,
@@ -36,6 +38,13 @@ internal sealed partial class ClusterBootstrap(
         foreach (string name in s_namespaces)
         {
             await EnsureAsync(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, write, stoppingToken);
+        }
+
+        // Upstream's scheduling bootstrap post-start hook: the two system classes, created when absent, never updated.
+        ResourceInfo priorityClasses = catalog.Find("scheduling.k8s.io", "v1", "priorityclasses")!;
+        foreach (k8s.Models.V1PriorityClass systemClass in SystemPriorityClasses.All())
+        {
+            await EnsureAsync(priorityClasses, null, ObjectCodec.Encode(systemClass), write, stoppingToken);
         }
 
         ApiServerOptions settings = options.Value;

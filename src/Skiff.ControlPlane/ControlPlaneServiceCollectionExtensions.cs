@@ -20,6 +20,7 @@ using Skiff.ControlPlane.Controllers.ServiceAccount;
 using Skiff.ControlPlane.Controllers.StatefulSet;
 using Skiff.ControlPlane.Events;
 using Skiff.ControlPlane.Instrumentation;
+using Skiff.ControlPlane.Scheduling;
 using k8s;
 
 namespace Skiff.ControlPlane;
@@ -68,6 +69,26 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<Controller, TtlAfterFinishedController>();
         services.AddSingleton<Controller, CronJobController>();
         services.AddHostedService<ControllerManager>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the leader-elected scheduler (Lease <c>kube-system/kube-scheduler</c>), separate from the controller manager
+    /// as upstream's kube-scheduler is: its own client certificate, its own switch (<c>--disable-scheduler</c>).
+    /// </summary>
+    public static IServiceCollection AddSkiffScheduler(this IServiceCollection services, Action<SchedulerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<SchedulerOptions>()
+            .Configure(configure)
+            .Validate(o => o.Client is not null, "SchedulerOptions.Client is required.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Identity), "SchedulerOptions.Identity is required.")
+            .ValidateOnStart();
+        services.AddKeyedSingleton<IKubernetes>(
+            SchedulerOptions.ClientKey,
+            (provider, _) => new Kubernetes(provider.GetRequiredService<IOptions<SchedulerOptions>>().Value.Client!));
+        services.AddHostedService<SchedulerService>();
         return services;
     }
 }

@@ -86,3 +86,15 @@ expect_eq() {
     e2e_fail "$name" "wanted exactly:"$'\n'"$expected"$'\n'"got:"$'\n'"$out"
   fi
 }
+
+# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
+eventually() {
+  local name=$1 seconds=$2
+  shift 3
+  local out
+  for _ in $(seq $((seconds * 2))); do
+    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
+    sleep 0.5
+  done
+  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
+}

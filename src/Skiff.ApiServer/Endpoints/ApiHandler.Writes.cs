@@ -98,6 +98,7 @@ internal sealed partial class ApiHandler
     {
         V1DeleteOptions? options = await ReadDeleteOptionsAsync(context);
         bool dryRun = IsDryRun(context) || (options?.DryRun?.Contains("All") ?? false);
+        _registry.ValidateDelete(Storage(request), request.Name!);
         (JsonObject item, bool removed) = await _registry.DeleteAsync(Storage(request), request.Namespace, request.Name!, options, dryRun, context.RequestAborted);
         item = Out(request, item);
         if (removed && !_registry.ReturnsDeletedObject(request.Resource))

@@ -58,6 +58,7 @@ internal sealed partial class ObjectRegistry
             }
 
             Validate(resource, strategy, item, null);
+            await strategy.AdmitAsync(item, null, context, cancellationToken);
             JsonObject json = ObjectCodec.Encode(item);
             byte[] bytes = ObjectCodec.ToStored(json);
             Endpoints.BodyReader.EnsureStorable(metadata.Name, bytes);

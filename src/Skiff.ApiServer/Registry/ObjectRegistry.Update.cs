@@ -139,6 +139,7 @@ internal sealed partial class ObjectRegistry
         }
 
         Validate(resource, strategy, item, old);
+        await strategy.AdmitAsync(item, old, context, cancellationToken);
         if (JsonNode.DeepEquals(WithoutManagedFields(ObjectCodec.Encode(item)), WithoutManagedFields(oldJson)))
         {
             // Nothing changes: upstream answers with the stored object and writes nothing.

@@ -161,4 +161,7 @@ internal sealed partial class ObjectRegistry
 
     /// <summary>Whether a completed DELETE of <paramref name="resource"/> answers with the object (its strategy says).</summary>
     public bool ReturnsDeletedObject(ResourceInfo resource) => _strategies.For(resource).ReturnsDeletedObject;
+
+    /// <summary>Throws when the kind refuses a DELETE of this name (the system PriorityClasses).</summary>
+    public void ValidateDelete(ResourceInfo resource, string name) => _strategies.For(resource).ValidateDelete(name);
 }

@@ -1,4 +1,5 @@
 using k8s;
+using Skiff.ControlPlane.Scheduling.Plugins;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Events;
@@ -20,9 +21,15 @@ public sealed class SchedulerRunner
     private readonly IEventRecorder _events;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
-    private readonly IReadOnlyList<Profile> _profiles;
+    private readonly Func<NamespaceLabelsLookup?, IReadOnlyList<Profile>> _profiles;
 
-    public SchedulerRunner(IKubernetes client, IEventRecorder events, TimeProvider time, ILoggerFactory loggers, IReadOnlyList<Profile>? profiles = null)
+    /// <param name="client">The scheduler's API client.</param>
+    /// <param name="events">Where FailedScheduling and Scheduled events go.</param>
+    /// <param name="time">Clock.</param>
+    /// <param name="loggers">Loggers.</param>
+    /// <param name="profiles">Builds the profiles from a namespace-labels lookup; null: the default profile.</param>
+    public SchedulerRunner(
+        IKubernetes client, IEventRecorder events, TimeProvider time, ILoggerFactory loggers, Func<NamespaceLabelsLookup?, IReadOnlyList<Profile>>? profiles = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(events);
@@ -32,16 +39,18 @@ public sealed class SchedulerRunner
         _events = events;
         _time = time;
         _loggers = loggers;
-        _profiles = profiles ?? [DefaultProfile.Create()];
+        _profiles = profiles ?? (namespaceLabels => [DefaultProfile.Create(namespaceLabels: namespaceLabels)]);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var served = new HashSet<string>(_profiles.Select(p => p.SchedulerName), StringComparer.Ordinal);
+        await using var informers = new SharedInformerFactory(_client, _time, _loggers, TimeSpan.Zero);
+        SharedInformer<V1Namespace> namespaces = informers.Namespaces();
+        IReadOnlyList<Profile> profiles = _profiles(name => namespaces.Cache.Get(null, name)?.Metadata?.Labels as IReadOnlyDictionary<string, string>);
+        var served = new HashSet<string>(profiles.Select(p => p.SchedulerName), StringComparer.Ordinal);
         var cache = new SchedulerCache(_time);
         using var queue = new SchedulingQueue(_time);
         var api = new SchedulerApi(_client, _events, _time);
-        await using var informers = new SharedInformerFactory(_client, _time, _loggers, TimeSpan.Zero);
         informers.Nodes().AddEventHandler(new InformerHandler<V1Node>(
             onAdd: node =>
             {
@@ -71,7 +80,7 @@ public sealed class SchedulerRunner
         informers.Start(cancellationToken);
         await informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
         var scheduler = new Scheduler(
-            _profiles,
+            profiles,
             queue,
             cache,
             api.BindAsync,

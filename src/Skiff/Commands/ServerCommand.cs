@@ -39,6 +39,10 @@ internal static class ServerCommand
         {
             Description = "Do not run the controller manager (k3s' flag); tests use it to run controllers of their own.",
         };
+        var disableScheduler = new Option<bool>("--disable-scheduler")
+        {
+            Description = "Do not run the scheduler (k3s' flag): pods stay Pending unless another scheduler binds them.",
+        };
         var terminatedPodGCThreshold = new Option<int>("--terminated-pod-gc-threshold")
         {
             Description = "How many terminated pods may exist before the pod garbage collector deletes the oldest (0: never).",
@@ -50,7 +54,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run the control plane and, unless --disable-agent is given, a node agent.")
         {
             dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod,
-            serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, terminatedPodGCThreshold, nodeName, logLevel,
+            serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, disableScheduler, terminatedPodGCThreshold, nodeName, logLevel,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -71,6 +75,7 @@ internal static class ServerCommand
                 ClusterDomain = OptionParsers.Value(parseResult, clusterDomain),
                 DisableAgent = parseResult.GetValue(disableAgent),
                 DisableControllerManager = parseResult.GetValue(disableControllerManager),
+                DisableScheduler = parseResult.GetValue(disableScheduler),
                 TerminatedPodGCThreshold = parseResult.GetValue(terminatedPodGCThreshold),
                 NodeName = OptionParsers.Value(parseResult, nodeName),
                 LogLevel = parseResult.GetValue(logLevel),

@@ -34,6 +34,8 @@ internal sealed record ServerOptions
 
     public bool DisableControllerManager { get; init; }
 
+    public bool DisableScheduler { get; init; }
+
     /// <summary>kube-controller-manager's --terminated-pod-gc-threshold (0 or less: never).</summary>
     public int TerminatedPodGCThreshold { get; init; } = 12500;
 

@@ -21,6 +21,7 @@ internal static class SkiffCommandLine
             AgentCommand.Create(error),
             VersionCommand.Create(output),
             KubeconfigCommand.Create(output),
+            HollowNodesCommand.Create(output),
         };
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)

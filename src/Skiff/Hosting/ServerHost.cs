@@ -6,6 +6,7 @@ using Skiff.ApiServer.Authentication;
 using k8s;
 using Skiff.Commands;
 using Skiff.ControlPlane;
+using Skiff.ControlPlane.Scheduling;
 using Skiff.Pki;
 using Skiff.Store;
 
@@ -13,7 +14,7 @@ namespace Skiff.Hosting;
 
 /// <summary>
 /// <c>skiff server</c>'s composition, in k3s' start order: data directory and certificates, then the store, then the HTTPS
-/// endpoints, the API server and the controller manager; later the embedded agent is added here.
+/// endpoints, the API server, the controller manager and the scheduler; later the embedded agent is added here.
 /// </summary>
 internal sealed partial class ServerHost : IDisposable
 {
@@ -100,7 +101,7 @@ internal sealed partial class ServerHost : IDisposable
         {
             builder.Services.AddSkiffControlPlane(controlPlane =>
             {
-                controlPlane.Client = ControlPlaneClient(dataDirectory, credentials, _options);
+                controlPlane.Client = ComponentClient("kube-controller-manager", dataDirectory, credentials, _options);
                 controlPlane.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
                 controlPlane.CaPem = credentials.CaPem;
                 controlPlane.ClusterCidr = _options.ClusterCidr;
@@ -110,6 +111,17 @@ internal sealed partial class ServerHost : IDisposable
             });
             builder.Services.AddOptions<ControlPlaneOptions>().Configure<ClusterReadiness>(
                 (controlPlane, readiness) => controlPlane.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));
+        }
+
+        if (!_options.DisableScheduler)
+        {
+            builder.Services.AddSkiffScheduler(scheduler =>
+            {
+                scheduler.Client = ComponentClient("kube-scheduler", dataDirectory, credentials, _options);
+                scheduler.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
+            });
+            builder.Services.AddOptions<SchedulerOptions>().Configure<ClusterReadiness>(
+                (scheduler, readiness) => scheduler.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));
         }
 
         builder.Services.AddSingleton<ITokenAuthenticator, JoinTokenAuthenticator>();
@@ -124,15 +136,15 @@ internal sealed partial class ServerHost : IDisposable
     }
 
     /// <summary>
-    /// The controller manager's client (k3s' habit): HTTPS to this server over loopback, trusting only the cluster CA and
-    /// presenting the <c>system:kube-controller-manager</c> certificate, so it passes authentication like any other client.
+    /// A control-plane component's client (k3s' habit): HTTPS to this server over loopback, trusting only the cluster CA and
+    /// presenting the component's own certificate (<c>system:kube-controller-manager</c>, <c>system:kube-scheduler</c>), so it
+    /// passes authentication like any other client.
     /// </summary>
-    private static KubernetesClientConfiguration ControlPlaneClient(DataDirectory dataDirectory, ServerCredentials credentials, ServerOptions options)
+    private static KubernetesClientConfiguration ComponentClient(string name, DataDirectory dataDirectory, ServerCredentials credentials, ServerOptions options)
     {
         IPAddress address = options.BindAddress.Equals(IPAddress.Any) || options.BindAddress.Equals(IPAddress.IPv6Any)
             ? IPAddress.Loopback
             : options.BindAddress;
-        const string name = "kube-controller-manager";
         return new KubernetesClientConfiguration
         {
             Host = new UriBuilder(Uri.UriSchemeHttps, address.ToString(), options.SecurePort).Uri.GetLeftPart(UriPartial.Authority),

@@ -2,7 +2,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Skiff.ControlPlane.Tests.Server;
-using Skiff.TestKit.Hollow;
+using Skiff.Agent.Hollow;
 
 namespace Skiff.ControlPlane.Tests.Hollow;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Skiff.ControlPlane.Events;
 using Skiff.ControlPlane.Scheduling;
 using Skiff.ControlPlane.Tests.Server;
-using Skiff.TestKit.Hollow;
+using Skiff.Agent.Hollow;
 
 namespace Skiff.ControlPlane.Tests.Scheduling;
 

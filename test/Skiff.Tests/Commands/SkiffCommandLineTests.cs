@@ -73,14 +73,14 @@ public sealed class SkiffCommandLineTests
     }
 
     [Fact]
-    public async Task RunAsync_Help_ListsExactlyTheFourCommands()
+    public async Task RunAsync_Help_ListsExactlyTheFiveCommands()
     {
         (int code, string output, _) = await RunAsync("--help");
 
         Assert.Equal(0, code);
         string commands = output[output.IndexOf("Commands:", StringComparison.Ordinal)..];
         string[] names = [.. commands.Split('\n').Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0).Select(l => l.Split(' ')[0])];
-        Assert.Equal(["server", "agent", "version", "kubeconfig"], names);
+        Assert.Equal(["server", "agent", "version", "kubeconfig", "hollow-nodes"], names);
     }
 
     [Fact]
@@ -91,6 +91,30 @@ public sealed class SkiffCommandLineTests
         Assert.Equal(0, code);
         Assert.Contains("v1.32.0", output, StringComparison.Ordinal);
         Assert.StartsWith("skiff v", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--count", "0")]
+    [InlineData("--count", "many")]
+    [InlineData("--label", "zone")]
+    public async Task RunAsync_HollowNodesWithBadValue_ExitsTwo(string flag, string value)
+    {
+        (int code, _, string error) = await RunAsync("hollow-nodes", flag, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains(flag, error, StringComparison.Ordinal);
+        Assert.Contains("skiff hollow-nodes --help", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_HollowNodesWithoutKubeconfig_ExitsOneNamingIt()
+    {
+        using var directory = new TempDirectory();
+
+        (int code, _, string error) = await RunAsync("hollow-nodes", "--data-dir", directory.Path, "--count", "2");
+
+        Assert.Equal(1, code);
+        Assert.Contains("admin.kubeconfig does not exist", error, StringComparison.Ordinal);
     }
 
     [Fact]

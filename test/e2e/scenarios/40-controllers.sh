@@ -1,18 +1,6 @@
 # The controller manager: every namespace gets its default ServiceAccount and the cluster CA, and deleting a namespace
 # empties it and removes it.
 
-# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
-eventually() {
-  local name=$1 seconds=$2
-  shift 3
-  local out
-  for _ in $(seq $((seconds * 2))); do
-    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
-    sleep 0.5
-  done
-  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
-}
-
 expect "create namespace" '^namespace/t1 created$' -- kubectl create namespace t1
 eventually "default ServiceAccount appears" 20 -- kubectl -n t1 get serviceaccount default
 eventually "kube-root-ca.crt appears" 20 -- kubectl -n t1 get configmap kube-root-ca.crt

@@ -1,18 +1,6 @@
 # Deployments through the ReplicaSet and Deployment controllers: create, roll to a new image, history, undo. No agent runs,
 # so a background loop plays the kubelet, marking every pod Running and Ready through pods/status.
 
-# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
-eventually() {
-  local name=$1 seconds=$2
-  shift 3
-  local out
-  for _ in $(seq $((seconds * 2))); do
-    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
-    sleep 0.5
-  done
-  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
-}
-
 play_kubelet() {
   while true; do
     for pod in $(kubectl get pods -l app=web -o jsonpath='{.items[*].metadata.name}' 2>/dev/null); do

@@ -2,18 +2,6 @@
 # for the DaemonSet, supplies the Node objects with kubectl create -f. DaemonSet pods name their node through node affinity
 # and stay unbound, as upstream's do until a scheduler binds them.
 
-# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
-eventually() {
-  local name=$1 seconds=$2
-  shift 3
-  local out
-  for _ in $(seq $((seconds * 2))); do
-    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
-    sleep 0.5
-  done
-  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
-}
-
 mark_ready() {
   kubectl patch pod "$1" --subresource=status --type=merge \
     -p '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}' >/dev/null 2>&1

@@ -1,18 +1,6 @@
 # Jobs and CronJobs through the Job, TTL-after-finished and CronJob controllers. No agent runs, so the script plays the
 # kubelet: it ends a Job's pods by writing phase Succeeded or Failed through pods/status.
 
-# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
-eventually() {
-  local name=$1 seconds=$2
-  shift 3
-  local out
-  for _ in $(seq $((seconds * 2))); do
-    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
-    sleep 0.5
-  done
-  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
-}
-
 # end_pods SELECTOR PHASE: every running pod the selector matches ends with PHASE.
 end_pods() {
   for pod in $(kubectl get pods -l "$1" -o jsonpath='{range .items[?(@.status.phase!="Succeeded")]}{.metadata.name}{" "}{end}' 2>/dev/null); do

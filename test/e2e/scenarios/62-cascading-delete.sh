@@ -2,18 +2,6 @@
 # foreground and orphan, checked on the ReplicaSets and pods the Deployment and ReplicaSet controllers made. No agent and
 # no scheduler run, so pods stay unscheduled and go at once when deleted (a finalizer stands in for a slow pod).
 
-# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
-eventually() {
-  local name=$1 seconds=$2
-  shift 3
-  local out
-  for _ in $(seq $((seconds * 2))); do
-    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
-    sleep 0.5
-  done
-  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
-}
-
 # count KIND APP: how many objects of KIND carry the label app=APP.
 count() { kubectl get "$1" -l "app=$2" -o name 2>/dev/null | wc -l; }
 export -f count

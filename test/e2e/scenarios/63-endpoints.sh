@@ -2,18 +2,6 @@
 # get their status. No agent runs, so the script plays the kubelet (pod status with a podIP and the Ready condition) and
 # the scheduler (pods/binding).
 
-# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
-eventually() {
-  local name=$1 seconds=$2
-  shift 3
-  local out
-  for _ in $(seq $((seconds * 2))); do
-    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
-    sleep 0.5
-  done
-  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
-}
-
 # set_pod_status POD IP READY: the kubelet's status report.
 set_pod_status() {
   kubectl patch pod "$1" --subresource=status --type=merge \

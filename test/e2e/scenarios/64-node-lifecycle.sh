@@ -4,18 +4,6 @@
 # upstream's default is 40 s). A second node, kept alive by a background renew loop, is needed: upstream's controller stops
 # NoExecute tainting when every node of the cluster is down (it blames its own network then), and so does skiff's.
 
-# eventually NAME SECONDS -- COMMAND...: the command succeeds within SECONDS (polled every 0.5 s).
-eventually() {
-  local name=$1 seconds=$2
-  shift 3
-  local out
-  for _ in $(seq $((seconds * 2))); do
-    if out=$("$@" 2>&1); then e2e_pass "$name"; return; fi
-    sleep 0.5
-  done
-  e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
-}
-
 micro_now() { date -u +%Y-%m-%dT%H:%M:%S.%6NZ; }
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Skiff.ApiServer.Admission;
 
 namespace Skiff.ApiServer.Registry.Strategies;
 
@@ -16,6 +17,15 @@ internal sealed class PodStrategy : ResourceStrategy
         new() { Key = "node.kubernetes.io/not-ready", OperatorProperty = "Exists", Effect = "NoExecute", TolerationSeconds = 300 },
         new() { Key = "node.kubernetes.io/unreachable", OperatorProperty = "Exists", Effect = "NoExecute", TolerationSeconds = 300 },
     ];
+
+    public override async Task PrepareForCreateAsync(IKubernetesObject<V1ObjectMeta> item, ApiContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        // Upstream's mutating admission runs before the strategy: spec.priority comes from the class, not from defaults.
+        await PriorityAdmission.AdmitPodAsync((V1Pod)item, context.Store, cancellationToken);
+        PrepareForCreate(item, context);
+    }
 
     public override void PrepareForCreate(IKubernetesObject<V1ObjectMeta> item, ApiContext context)
     {
@@ -41,6 +51,14 @@ internal sealed class PodStrategy : ResourceStrategy
     {
         var pod = (V1Pod)item;
         PodDefaults.Apply(pod.Spec);
+
+        // A replace that leaves out what Priority admission set keeps it (upstream's admission does this on update), so
+        // kubectl replace of a manifest works; a different value still fails validation below.
+        if (pod.Spec is not null && ((V1Pod)old).Spec is { } before)
+        {
+            pod.Spec.Priority ??= before.Priority;
+            pod.Spec.PreemptionPolicy ??= before.PreemptionPolicy;
+        }
     }
 
     public override void Validate(IKubernetesObject<V1ObjectMeta> item, IKubernetesObject<V1ObjectMeta>? old, ValidationErrors errors)

@@ -46,6 +46,21 @@ internal abstract class ResourceStrategy
     {
     }
 
+    /// <summary>
+    /// Checks that need the store (upstream's validating admission, such as Priority's single globalDefault); runs after
+    /// <see cref="Validate"/> on create and update. <paramref name="old"/> is null on create.
+    /// </summary>
+    public virtual Task AdmitAsync(IKubernetesObject<V1ObjectMeta> item, IKubernetesObject<V1ObjectMeta>? old, ApiContext context, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    /// <summary>
+    /// Refuses a single-object DELETE by name before anything is read (upstream's REST.Delete override for the system
+    /// PriorityClasses); DELETE on the collection does not ask, as upstream's does not.
+    /// </summary>
+    public virtual void ValidateDelete(string name)
+    {
+    }
+
     /// <summary>Gives back what the object holds (allocated addresses) once it is gone or was never stored.</summary>
     public virtual Task ReleaseAsync(IKubernetesObject<V1ObjectMeta> item, ApiContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,4 +1,4 @@
-namespace Skiff.TestKit.Hollow;
+namespace Skiff.Agent.Hollow;
 
 /// <summary>What the simulated nodes look like.</summary>
 public sealed record HollowNodeOptions

@@ -7,7 +7,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skiff.Machinery.Informers;
 
-namespace Skiff.TestKit.Hollow;
+namespace Skiff.Agent.Hollow;
 
 /// <summary>
 /// A SIMULATION of N nodes, in the manner of kubemark's hollow nodes or KWOK, for scale tests and benchmarks only, never for

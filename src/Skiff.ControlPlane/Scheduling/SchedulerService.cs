@@ -1,0 +1,68 @@
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Skiff.ControlPlane.Events;
+using Skiff.Machinery.Leases;
+
+namespace Skiff.ControlPlane.Scheduling;
+
+/// <summary>
+/// kube-scheduler in the server process: competes for the Lease <c>kube-system/kube-scheduler</c> and, while it leads, runs a
+/// <see cref="SchedulerRunner"/> (fresh informers, cache and queue per term). As the controller manager does, it competes again
+/// after losing leadership instead of exiting, because it shares the process with the API server.
+/// </summary>
+public sealed partial class SchedulerService : BackgroundService
+{
+    public const string LeaseNamespace = "kube-system";
+    public const string LeaseName = "kube-scheduler";
+
+    private readonly IKubernetes _client;
+    private readonly SchedulerOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<SchedulerService> _logger;
+
+    public SchedulerService(
+        [FromKeyedServices(SchedulerOptions.ClientKey)] IKubernetes client,
+        IOptions<SchedulerOptions> options,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _client = client;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<SchedulerService>();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await _options.WaitForApiAsync(stoppingToken).ConfigureAwait(false);
+        var electionOptions = new LeaderElectionOptions { Namespace = LeaseNamespace, LeaseName = LeaseName, Identity = _options.Identity };
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            LeaderElection election = LeaderElection.ForLease(_client, electionOptions, _timeProvider, _loggerFactory.CreateLogger<LeaderElection>());
+            await election.RunAsync(
+                new LeaderElectionCallbacks(RunTermAsync, () => LogStoppedLeading(_logger, _options.Identity)),
+                stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunTermAsync(CancellationToken leading)
+    {
+        // Events carry the scheduler's own component name (the From column of kubectl describe), written with its own client.
+        using var events = new EventRecorder(_client, _timeProvider, _loggerFactory.CreateLogger<EventRecorder>(), SchedulerApi.DefaultSchedulerName);
+        var runner = new SchedulerRunner(_client, events, _timeProvider, _loggerFactory, _options.Profiles);
+        LogStartedLeading(_logger, _options.Identity);
+        await runner.RunAsync(leading).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 7120, Level = LogLevel.Information, Message = "Scheduler {Identity} is leading; scheduling pods.")]
+    private static partial void LogStartedLeading(ILogger logger, string identity);
+
+    [LoggerMessage(EventId = 7121, Level = LogLevel.Information, Message = "Scheduler {Identity} stopped leading.")]
+    private static partial void LogStoppedLeading(ILogger logger, string identity);
+}
