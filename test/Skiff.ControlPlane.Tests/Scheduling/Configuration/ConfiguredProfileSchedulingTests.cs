@@ -126,7 +126,7 @@ public sealed class ConfiguredProfileSchedulingTests : IDisposable
                   defaultingType: List
                   defaultConstraints:
                   - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}
-            """, context).Profiles);
+            """).BuildProfiles(context));
         V1Pod pod = Pod("web-1", cpu: "1", memory: "1Gi");
         pod.Metadata.Labels = new Dictionary<string, string> { ["app"] = "web" };
 
@@ -161,7 +161,7 @@ public sealed class ConfiguredProfileSchedulingTests : IDisposable
         Assert.Equal(1, result.FeasibleNodes);
     }
 
-    private static Profile ProfileFrom(string yaml) => Assert.Single(SchedulerConfiguration.Parse(Header + yaml).Profiles);
+    private static Profile ProfileFrom(string yaml) => Assert.Single(SchedulerConfiguration.Parse(Header + yaml).BuildProfiles(new()));
 
     private string? Schedule(Profile profile, V1Pod pod) => CreateScheduler(profile).SchedulePod(profile, pod, _cache.UpdateSnapshot()).NodeName;
 

@@ -29,17 +29,17 @@ public sealed class SchedulerConfigurationTests
                     type: MostAllocated
             """);
 
-        Assert.Equal(["default-scheduler", "bin-packing"], config.Profiles.Select(p => p.SchedulerName));
+        Assert.Equal(["default-scheduler", "bin-packing"], config.BuildProfiles(new()).Select(p => p.SchedulerName));
         Assert.Equal(
             [("TaintToleration", 3), ("NodeAffinity", 2), ("NodeResourcesFit", 1), ("PodTopologySpread", 2), ("InterPodAffinity", 2),
                 ("NodeResourcesBalancedAllocation", 1), ("ImageLocality", 1)],
-            Scores(config.Profiles[0]));
+            Scores(config.BuildProfiles(new())[0]));
 
         // An explicitly enabled score plugin comes first with its own weight; the disabled ones are gone from Score only.
-        Profile packing = config.Profiles[1];
+        Profile packing = config.BuildProfiles(new())[1];
         Assert.Equal([("NodeResourcesFit", 5), ("TaintToleration", 3), ("NodeAffinity", 2), ("PodTopologySpread", 2), ("InterPodAffinity", 2)], Scores(packing));
         Assert.Contains("NodeResourcesBalancedAllocation", packing.PreScore.Select(p => p.Name));
-        Assert.Equal(Names(config.Profiles[0].Filter), Names(packing.Filter));
+        Assert.Equal(Names(config.BuildProfiles(new())[0].Filter), Names(packing.Filter));
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class SchedulerConfigurationTests
     {
         SchedulerConfiguration config = SchedulerConfiguration.Parse(Header);
 
-        Profile profile = Assert.Single(config.Profiles);
+        Profile profile = Assert.Single(config.BuildProfiles(new()));
         Profile expected = DefaultProfile.Create();
         Assert.Equal("default-scheduler", profile.SchedulerName);
         Assert.Equal(Scores(expected), Scores(profile));
@@ -155,7 +155,7 @@ public sealed class SchedulerConfigurationTests
               percentageOfNodesToScore: 70
             """);
 
-        Assert.Equal([30, 70], config.Profiles.Select(p => p.PercentageOfNodesToScore));
+        Assert.Equal([30, 70], config.BuildProfiles(new()).Select(p => p.PercentageOfNodesToScore));
         Assert.Null(Single("profiles:\n- schedulerName: c\n").PercentageOfNodesToScore);
     }
 
@@ -189,8 +189,8 @@ public sealed class SchedulerConfigurationTests
             """);
 
         Assert.Equal(8, config.Parallelism);
-        Assert.Empty(config.Profiles[0].PostFilter);
-        Assert.Equal(10, config.Profiles[0].Plugins.Count);
+        Assert.Empty(config.BuildProfiles(new())[0].PostFilter);
+        Assert.Equal(10, config.BuildProfiles(new())[0].Plugins.Count);
     }
 
     [Fact]
@@ -214,6 +214,39 @@ public sealed class SchedulerConfigurationTests
     }
 
     [Fact]
+    public void LoadProfileFactory_ValidatesAtOnce_ThenBuildsFreshPluginsPerCallWithoutRereading()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"skiff-scheduler-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, Header + "profiles:\n- schedulerName: a\n- schedulerName: b\n");
+        Func<Skiff.ControlPlane.Scheduling.Plugins.NamespaceLabelsLookup?, IReadOnlyList<Profile>> factory;
+        try
+        {
+            factory = SchedulerConfiguration.LoadProfileFactory(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        IReadOnlyList<Profile> first = factory(null);
+        IReadOnlyList<Profile> second = factory(null);
+
+        Assert.Equal(["a", "b"], first.Select(p => p.SchedulerName));
+        Assert.NotSame(first[0].Filter[0], second[0].Filter[0]);
+
+        File.WriteAllText(path, Header + "percentageOfNodesToScore: 120\n");
+        try
+        {
+            var error = Assert.Throws<SchedulerConfigurationException>(() => SchedulerConfiguration.LoadProfileFactory(path));
+            Assert.Equal("percentageOfNodesToScore: Invalid value: 120: not in valid range [0-100]", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void LoadProfiles_MissingFile_ThrowsNamingThePath()
     {
         string path = Path.Combine(Path.GetTempPath(), $"skiff-missing-{Guid.NewGuid():N}.yaml");
@@ -223,7 +256,7 @@ public sealed class SchedulerConfigurationTests
         Assert.StartsWith($"reading scheduler configuration {path}: ", error.Message, StringComparison.Ordinal);
     }
 
-    private static Profile Single(string yaml) => Assert.Single(SchedulerConfiguration.Parse(Header + yaml).Profiles);
+    private static Profile Single(string yaml) => Assert.Single(SchedulerConfiguration.Parse(Header + yaml).BuildProfiles(new()));
 
     private static List<string> Names(IEnumerable<Skiff.ControlPlane.Scheduling.Framework.IPlugin> plugins) => [.. plugins.Select(p => p.Name)];
 
