@@ -16,7 +16,7 @@ internal static class ProfileBuilder
         PluginSetSpec multiPoint = Merge([.. registry.DefaultPlugins.Select(d => new PluginSpec(d.Name, d.Weight))], spec.Set(ExtensionPoint.MultiPoint));
         var instances = new Dictionary<string, IPlugin?>(StringComparer.Ordinal);
         var weights = new Dictionary<string, int>(StringComparer.Ordinal);
-        var order = new List<string>();
+        var created = new List<(string Name, IPlugin Plugin)>();
 
         IPlugin? Instance(string name)
         {
@@ -28,7 +28,7 @@ internal static class ProfileBuilder
                 instances[name] = plugin;
                 if (plugin is not null)
                 {
-                    order.Add(name);
+                    created.Add((name, plugin));
                 }
             }
 
@@ -79,12 +79,21 @@ internal static class ProfileBuilder
             return [.. overrides, .. expanded, .. explicitlyEnabled.Where(n => !overrides.Contains(n, StringComparer.Ordinal))];
         }
 
+        var score = new List<(IScorePlugin Plugin, int Weight)>();
+        foreach (string name in Point(ExtensionPoint.Score))
+        {
+            if (Instance(name) is IScorePlugin plugin)
+            {
+                score.Add((plugin, weights[name]));
+            }
+        }
+
         var points = new ProfileExtensionPoints
         {
             PreFilter = [.. Point(ExtensionPoint.PreFilter).Select(Instance).OfType<IPreFilterPlugin>()],
             Filter = [.. Point(ExtensionPoint.Filter).Select(Instance).OfType<IFilterPlugin>()],
             PreScore = [.. Point(ExtensionPoint.PreScore).Select(Instance).OfType<IPreScorePlugin>()],
-            Score = [.. Point(ExtensionPoint.Score).Select(n => (Instance(n), n)).Where(p => p.Item1 is IScorePlugin).Select(p => ((IScorePlugin)p.Item1!, weights[p.n]))],
+            Score = score,
             PostFilter = Point(ExtensionPoint.PostFilter),
         };
 
@@ -100,7 +109,7 @@ internal static class ProfileBuilder
         // Profile.Plugins lists plugins in multiPoint order, then those enabled only at single points.
         List<string> multiPointOrder = [.. multiPoint.Enabled.Select(p => p.Name)];
         int Rank(string name) => multiPointOrder.IndexOf(name) is >= 0 and int i ? i : int.MaxValue;
-        ProfilePlugin[] plugins = [.. order.OrderBy(Rank).Select(n => new ProfilePlugin(instances[n]!, weights.GetValueOrDefault(n, 1)))];
+        ProfilePlugin[] plugins = [.. created.OrderBy(c => Rank(c.Name)).Select(c => new ProfilePlugin(c.Plugin, weights.GetValueOrDefault(c.Name, 1)))];
         return new Profile(spec.SchedulerName, plugins, points, spec.PercentageOfNodesToScore);
     }
 
