@@ -38,10 +38,10 @@ public sealed class SchedulerPreemptionServerTests(ControlPlaneServerFixture fix
 
         // Two low-priority pods fill the node. The guarded one starts later, so without its PDB it would be the one evicted
         // (equal priority: the pod that started last is the least important).
-        await client.CoreV1.CreateNamespacedPodAsync(Pod("low-plain", "1", priority: 0), Namespace, cancellationToken: token);
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("low-plain", "1"), Namespace, cancellationToken: token);
         await WaitForAsync(async () => await RunningAsync(client, "low-plain", token), token);
         await Task.Delay(TimeSpan.FromSeconds(1.1), token);
-        await client.CoreV1.CreateNamespacedPodAsync(Pod("low-guarded", "1", priority: 0, app: "guarded"), Namespace, cancellationToken: token);
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("low-guarded", "1", app: "guarded"), Namespace, cancellationToken: token);
         await WaitForAsync(async () => await RunningAsync(client, "low-guarded", token), token);
 
         // Every version of every pod, to see the nomination and the victim's condition however briefly they show.
@@ -64,7 +64,10 @@ public sealed class SchedulerPreemptionServerTests(ControlPlaneServerFixture fix
         }, CancellationToken.None);
         await Task.Delay(200, token);
 
-        V1Pod vip = await client.CoreV1.CreateNamespacedPodAsync(Pod("vip", "1", priority: 1000), Namespace, cancellationToken: token);
+        // The Priority admission step turns the class into spec.priority, as on any cluster.
+        await client.SchedulingV1.CreatePriorityClassAsync(
+            new V1PriorityClass { Metadata = new V1ObjectMeta { Name = "preempt-test-high" }, Value = 1000 }, cancellationToken: token);
+        V1Pod vip = await client.CoreV1.CreateNamespacedPodAsync(Pod("vip", "1", priorityClassName: "preempt-test-high"), Namespace, cancellationToken: token);
         Assert.Equal(1000, vip.Spec.Priority);
 
         V1Pod placed = await WaitForAsync(async () => await RunningAsync(client, "vip", token), token);
@@ -114,12 +117,12 @@ public sealed class SchedulerPreemptionServerTests(ControlPlaneServerFixture fix
     private static async Task<T> WaitForAsync<T>(Func<T?> probe, CancellationToken token)
         where T : class => await WaitForAsync(() => Task.FromResult(probe()), token);
 
-    private static V1Pod Pod(string name, string cpu, int priority, string? app = null) => new()
+    private static V1Pod Pod(string name, string cpu, string? priorityClassName = null, string? app = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, Labels = app is null ? null : new Dictionary<string, string> { ["app"] = app } },
         Spec = new V1PodSpec
         {
-            Priority = priority,
+            PriorityClassName = priorityClassName,
             Containers =
             [
                 new V1Container

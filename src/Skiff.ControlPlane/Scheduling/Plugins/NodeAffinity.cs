@@ -5,7 +5,9 @@ namespace Skiff.ControlPlane.Scheduling.Plugins;
 
 /// <summary>
 /// Filter: spec.nodeSelector and requiredDuringSchedulingIgnoredDuringExecution must both match. Score: the sum of the
-/// weights of the preferred terms the node matches, normalized so the best node scores 100.
+/// weights of the preferred terms the node matches, normalized so the best node scores 100. NodeAffinityArgs.addedAffinity
+/// (from the scheduler configuration) applies to every pod on top of its own: its required terms must match too, and its
+/// preferred terms add to the score.
 /// </summary>
 public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlugin, IScorePlugin
 {
@@ -13,8 +15,25 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
 
     public const string ErrReasonPod = "node(s) didn't match Pod's node affinity/selector";
 
+    public const string ErrReasonEnforced = "node(s) didn't match scheduler-enforced node affinity";
+
     /// <summary>Upstream's default weight in the default profile.</summary>
     public const int DefaultWeight = 2;
+
+    private readonly V1NodeSelector? _addedRequired;
+    private readonly V1PreferredSchedulingTerm[] _addedPreferred;
+
+    public NodeAffinity()
+        : this(null)
+    {
+    }
+
+    /// <param name="addedAffinity">Upstream's NodeAffinityArgs.addedAffinity; null for none.</param>
+    public NodeAffinity(V1NodeAffinity? addedAffinity)
+    {
+        _addedRequired = addedAffinity?.RequiredDuringSchedulingIgnoredDuringExecution;
+        _addedPreferred = [.. (addedAffinity?.PreferredDuringSchedulingIgnoredDuringExecution ?? []).Where(t => t.Weight != 0)];
+    }
 
     public string Name => PluginName;
 
@@ -24,13 +43,18 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
         ArgumentNullException.ThrowIfNull(pod);
         bool hasSelector = pod.Spec?.NodeSelector is { Count: > 0 };
         bool hasRequired = pod.Spec?.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution is not null;
-        return hasSelector || hasRequired ? PluginStatus.Success : PluginStatus.Skip(PluginName);
+        return hasSelector || hasRequired || _addedRequired is not null ? PluginStatus.Success : PluginStatus.Skip(PluginName);
     }
 
     public PluginStatus Filter(CycleState state, V1Pod pod, NodeInfo node)
     {
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(node);
+        if (_addedRequired is not null && !NodeSelectorMatcher.MatchesAnyTerm(_addedRequired.NodeSelectorTerms, node.Node))
+        {
+            return PluginStatus.UnschedulableAndUnresolvable(PluginName, ErrReasonEnforced);
+        }
+
         if (!NodeSelectorMatcher.MatchesNodeSelector(pod.Spec?.NodeSelector, node.Node))
         {
             return PluginStatus.UnschedulableAndUnresolvable(PluginName, ErrReasonPod);
@@ -45,7 +69,7 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
         return PluginStatus.Success;
     }
 
-    /// <summary>Skips scoring when the pod has no preferred terms with a non-zero weight.</summary>
+    /// <summary>Skips scoring when neither the pod nor addedAffinity has preferred terms with a non-zero weight.</summary>
     public PluginStatus PreScore(CycleState state, V1Pod pod, IReadOnlyList<NodeInfo> feasible, IClusterSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(pod);
@@ -70,6 +94,6 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
 
     public void NormalizeScores(CycleState state, V1Pod pod, Span<long> scores) => ScoreNormalizer.Default(scores, reverse: false);
 
-    private static IEnumerable<V1PreferredSchedulingTerm> Preferred(V1Pod pod) =>
-        (pod.Spec?.Affinity?.NodeAffinity?.PreferredDuringSchedulingIgnoredDuringExecution ?? []).Where(t => t.Weight != 0);
+    private IEnumerable<V1PreferredSchedulingTerm> Preferred(V1Pod pod) =>
+        (pod.Spec?.Affinity?.NodeAffinity?.PreferredDuringSchedulingIgnoredDuringExecution ?? []).Where(t => t.Weight != 0).Concat(_addedPreferred);
 }

@@ -14,11 +14,23 @@ internal sealed record PodTopologySpreadConstraint(
     public const string ScheduleAnyway = "ScheduleAnyway";
 
     /// <summary>The pod's constraints whose whenUnsatisfiable is <paramref name="action"/>, in declaration order.</summary>
-    public static IReadOnlyList<PodTopologySpreadConstraint> Of(V1Pod pod, string action)
+    public static IReadOnlyList<PodTopologySpreadConstraint> Of(V1Pod pod, string action) =>
+        From(pod, pod.Spec?.TopologySpreadConstraints ?? [], action, defaultSelector: null);
+
+    /// <summary>
+    /// <paramref name="defaults"/> applied to a pod without constraints of its own, all counting pods with
+    /// <paramref name="selector"/> (upstream's buildDefaultConstraints).
+    /// </summary>
+    public static IReadOnlyList<PodTopologySpreadConstraint> OfDefaults(
+        V1Pod pod, IEnumerable<V1TopologySpreadConstraint> defaults, string action, V1LabelSelector selector) =>
+        From(pod, defaults, action, selector);
+
+    private static List<PodTopologySpreadConstraint> From(
+        V1Pod pod, IEnumerable<V1TopologySpreadConstraint> source, string action, V1LabelSelector? defaultSelector)
     {
         var constraints = new List<PodTopologySpreadConstraint>();
         IDictionary<string, string> podLabels = pod.Metadata?.Labels ?? new Dictionary<string, string>();
-        foreach (V1TopologySpreadConstraint c in pod.Spec?.TopologySpreadConstraints ?? [])
+        foreach (V1TopologySpreadConstraint c in source)
         {
             if (!string.Equals(c.WhenUnsatisfiable, action, StringComparison.Ordinal))
             {
@@ -28,7 +40,7 @@ internal sealed record PodTopologySpreadConstraint(
             constraints.Add(new PodTopologySpreadConstraint(
                 c.MaxSkew,
                 c.TopologyKey ?? string.Empty,
-                LabelSelector.FromModel(WithMatchLabelKeys(c.LabelSelector, c.MatchLabelKeys, podLabels)),
+                LabelSelector.FromModel(WithMatchLabelKeys(defaultSelector ?? c.LabelSelector, c.MatchLabelKeys, podLabels)),
                 c.MinDomains ?? 1,
                 HonorNodeAffinity: c.NodeAffinityPolicy is null or "Honor",
                 HonorNodeTaints: c.NodeTaintsPolicy is "Honor"));

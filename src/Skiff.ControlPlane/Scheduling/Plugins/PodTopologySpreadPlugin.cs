@@ -1,5 +1,6 @@
 using k8s.Models;
 using Skiff.ControlPlane.Scheduling.Framework;
+using Skiff.Machinery.Selectors;
 
 namespace Skiff.ControlPlane.Scheduling.Plugins;
 
@@ -7,8 +8,9 @@ namespace Skiff.ControlPlane.Scheduling.Plugins;
 /// Upstream's PodTopologySpread. Hard constraints (whenUnsatisfiable DoNotSchedule) filter: placing the pod in a domain must
 /// keep (matching pods there + 1) − (the fewest in any eligible domain) within maxSkew, where the minimum is taken as 0 while
 /// fewer than minDomains domains exist. Soft constraints (ScheduleAnyway) score: fewer matching pods in the node's domains
-/// is better. Upstream's system default constraints for pods without any are not applied (they need Service and ReplicaSet
-/// selectors, which the snapshot does not carry).
+/// is better. A pod without constraints gets <see cref="PodTopologySpreadArgs"/>' default constraints (upstream's system
+/// defaults unless configured), but only when a <see cref="DefaultSpreadSelectorLookup"/> is given and finds a selector for it:
+/// upstream takes that selector from the Services and ReplicaSets selecting the pod, which the snapshot does not carry.
 /// </summary>
 public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, IPreScorePlugin, IScorePlugin
 {
@@ -20,6 +22,23 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
     private const string PreScoreStateKey = "PreScore" + PluginName;
     private const string HostnameLabel = "kubernetes.io/hostname";
 
+    private readonly PodTopologySpreadArgs _args;
+    private readonly DefaultSpreadSelectorLookup? _defaultSelector;
+
+    public PodTopologySpreadPlugin()
+        : this(new PodTopologySpreadArgs())
+    {
+    }
+
+    /// <param name="args">Default constraints.</param>
+    /// <param name="defaultSelector">Selects the pods default constraints count; null applies no default constraints.</param>
+    public PodTopologySpreadPlugin(PodTopologySpreadArgs args, DefaultSpreadSelectorLookup? defaultSelector = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        _args = args;
+        _defaultSelector = defaultSelector;
+    }
+
     public string Name => PluginName;
 
     public PluginStatus PreFilter(CycleState state, V1Pod pod, IClusterSnapshot snapshot)
@@ -27,7 +46,7 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(snapshot);
-        IReadOnlyList<PodTopologySpreadConstraint> constraints = PodTopologySpreadConstraint.Of(pod, PodTopologySpreadConstraint.DoNotSchedule);
+        IReadOnlyList<PodTopologySpreadConstraint> constraints = ConstraintsOf(pod, PodTopologySpreadConstraint.DoNotSchedule);
         if (constraints.Count == 0)
         {
             return PluginStatus.Skip(PluginName);
@@ -109,7 +128,7 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
             return PluginStatus.Skip(PluginName);
         }
 
-        IReadOnlyList<PodTopologySpreadConstraint> constraints = PodTopologySpreadConstraint.Of(pod, PodTopologySpreadConstraint.ScheduleAnyway);
+        IReadOnlyList<PodTopologySpreadConstraint> constraints = ConstraintsOf(pod, PodTopologySpreadConstraint.ScheduleAnyway);
         if (constraints.Count == 0)
         {
             return PluginStatus.Skip(PluginName);
@@ -244,6 +263,24 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
                 scores[i] = IScorePlugin.MaxNodeScore * (max + min - scores[i]) / max;
             }
         }
+    }
+
+    // The pod's own constraints; for a pod with none, the default constraints over the selector the lookup finds
+    // (upstream's getConstraints).
+    private IReadOnlyList<PodTopologySpreadConstraint> ConstraintsOf(V1Pod pod, string action)
+    {
+        if (pod.Spec?.TopologySpreadConstraints is { Count: > 0 })
+        {
+            return PodTopologySpreadConstraint.Of(pod, action);
+        }
+
+        IReadOnlyList<V1TopologySpreadConstraint> defaults = _args.EffectiveDefaultConstraints;
+        if (defaults.Count == 0 || _defaultSelector?.Invoke(pod) is not { } selector || LabelSelector.FromModel(selector).IsEmpty)
+        {
+            return [];
+        }
+
+        return PodTopologySpreadConstraint.OfDefaults(pod, defaults, action, selector);
     }
 
     private sealed class PreFilterState

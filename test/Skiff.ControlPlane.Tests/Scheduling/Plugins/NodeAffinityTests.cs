@@ -119,6 +119,40 @@ public sealed class NodeAffinityTests
         Assert.Equal(StatusCode.Skip, new NodeAffinity().PreScore(new CycleState(), Make.Pod("p"), [], new FakeSnapshot()).Code);
     }
 
+    [Fact]
+    public void Filter_AddedAffinity_AppliesToPodsWithoutAffinity_WithTheEnforcedReason()
+    {
+        var added = new V1NodeAffinity
+        {
+            RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector { NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [Expr("pool", "In", "batch")] }] },
+        };
+        var plugin = new NodeAffinity(added);
+        V1Pod pod = Make.Pod("p");
+
+        // Without added affinity the pod has nothing to check and PreFilter skips; with it, the Filter must run.
+        Assert.Equal(StatusCode.Skip, new NodeAffinity().PreFilter(new CycleState(), pod, new FakeSnapshot()).Code);
+        Assert.Equal(StatusCode.Success, plugin.PreFilter(new CycleState(), pod, new FakeSnapshot()).Code);
+        PluginStatus rejected = plugin.Filter(new CycleState(), pod, Make.Info(Labeled("web", ("pool", "web"))));
+        Assert.Equal(StatusCode.UnschedulableAndUnresolvable, rejected.Code);
+        Assert.Equal(["node(s) didn't match scheduler-enforced node affinity"], rejected.Reasons);
+        Assert.True(plugin.Filter(new CycleState(), pod, Make.Info(Labeled("batch", ("pool", "batch")))).IsSuccess);
+    }
+
+    [Fact]
+    public void Score_AddedPreferredTerms_AddToThePodsOwn()
+    {
+        var added = new V1NodeAffinity
+        {
+            PreferredDuringSchedulingIgnoredDuringExecution = [new V1PreferredSchedulingTerm { Weight = 5, Preference = new V1NodeSelectorTerm { MatchExpressions = [Expr("ssd", "Exists")] } }],
+        };
+        var plugin = new NodeAffinity(added);
+        V1Pod pod = Make.Pod("p");
+
+        Assert.Equal(StatusCode.Success, plugin.PreScore(new CycleState(), pod, [], new FakeSnapshot()).Code);
+        Assert.Equal(5, plugin.Score(new CycleState(), pod, Make.Info(Labeled("fast", ("ssd", "true")))));
+        Assert.Equal(0, plugin.Score(new CycleState(), pod, Make.Info(Labeled("slow"))));
+    }
+
     private static bool Fits(V1Pod pod, V1Node node) => new NodeAffinity().Filter(new CycleState(), pod, Make.Info(node)).IsSuccess;
 
     private static V1NodeSelectorRequirement Expr(string key, string op, params string[] values) => new() { Key = key, OperatorProperty = op, Values = values };

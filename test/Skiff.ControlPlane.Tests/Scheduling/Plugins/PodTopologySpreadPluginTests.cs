@@ -216,6 +216,68 @@ public sealed class PodTopologySpreadPluginTests
         Assert.Equal(StatusCode.Skip, status.Code);
     }
 
+    [Fact]
+    public void Score_PodWithoutConstraints_ListDefaultsSpreadOverTheLookedUpSelector()
+    {
+        AddZones(("a", 1), ("b", 1));
+        var plugin = new PodTopologySpreadPlugin(
+            new PodTopologySpreadArgs
+            {
+                DefaultingType = PodTopologySpreadDefaultingType.List,
+                DefaultConstraints = [new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = Zone, WhenUnsatisfiable = "ScheduleAnyway" }],
+            },
+            _ => WebSelector());
+        _cluster.Place("a-0", _cluster.Pod("web-0", ("app", "web")));
+        _cluster.Place("a-0", _cluster.Pod("web-1", ("app", "web")));
+        _cluster.Place("b-0", _cluster.Pod("other", ("app", "db")));
+
+        Dictionary<string, long> scores = _cluster.Scores(plugin, _cluster.Pod("web-2", ("app", "web")));
+
+        // Zone a holds two pods the looked-up selector matches, zone b none: the default constraint prefers b.
+        Assert.Equal(100, scores["b-0"]);
+        Assert.True(scores["a-0"] < scores["b-0"]);
+    }
+
+    [Fact]
+    public void PreFilter_HardListDefaults_FilterLikeThePodsOwnConstraint()
+    {
+        AddZones(("a", 1), ("b", 1));
+        var plugin = new PodTopologySpreadPlugin(
+            new PodTopologySpreadArgs
+            {
+                DefaultingType = PodTopologySpreadDefaultingType.List,
+                DefaultConstraints = [new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = Zone, WhenUnsatisfiable = "DoNotSchedule" }],
+            },
+            _ => WebSelector());
+        _cluster.Place("a-0", _cluster.Pod("web-0", ("app", "web")));
+
+        Assert.Equal(["b-0"], _cluster.Feasible(_cluster.Pod("web-1", ("app", "web")), plugin));
+    }
+
+    [Fact]
+    public void PreScore_SystemDefaultsWithoutASelectorLookup_Skips()
+    {
+        AddZones(("a", 1), ("b", 1));
+        var withoutLookup = new PodTopologySpreadPlugin(new PodTopologySpreadArgs());
+        var lookupFindsNothing = new PodTopologySpreadPlugin(new PodTopologySpreadArgs(), _ => null);
+
+        // Upstream applies default constraints only with a selector from the pod's Services or controllers.
+        Assert.Equal(StatusCode.Skip, withoutLookup.PreScore(new CycleState(), _cluster.Pod("web", ("app", "web")), _cluster.Nodes, _cluster).Code);
+        Assert.Equal(StatusCode.Skip, lookupFindsNothing.PreScore(new CycleState(), _cluster.Pod("web", ("app", "web")), _cluster.Nodes, _cluster).Code);
+    }
+
+    [Fact]
+    public void PreScore_SystemDefaultsWithASelector_ScoresByHostnameAndZone()
+    {
+        AddZones(("a", 1), ("b", 1));
+        var plugin = new PodTopologySpreadPlugin(new PodTopologySpreadArgs(), _ => WebSelector());
+        _cluster.Place("a-0", _cluster.Pod("web-0", ("app", "web")));
+
+        Dictionary<string, long> scores = _cluster.Scores(plugin, _cluster.Pod("web-1", ("app", "web")));
+
+        Assert.True(scores["b-0"] > scores["a-0"]);
+    }
+
     private void AddZones(params (string Zone, int Nodes)[] zones)
     {
         foreach ((string zone, int nodes) in zones)
