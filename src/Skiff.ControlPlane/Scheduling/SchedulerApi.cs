@@ -23,15 +23,22 @@ public sealed class SchedulerApi : IPreemptionApi
     private readonly IEventRecorder _events;
     private readonly TimeProvider _timeProvider;
 
-    public SchedulerApi(IKubernetes client, IEventRecorder events, TimeProvider timeProvider, string schedulerName = DefaultSchedulerName)
+    /// <param name="client">The scheduler's client.</param>
+    /// <param name="events">Events are recorded in the name of the profile that handled the pod (its schedulerName), as upstream's per-profile recorders do.</param>
+    /// <param name="timeProvider">Clock.</param>
+    public SchedulerApi(IKubernetes client, IEventRecorder events, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _client = client;
-        _events = events.ForComponent(schedulerName);
+        _events = events;
         _timeProvider = timeProvider;
     }
+
+    private static string SchedulerOf(V1Pod pod) => string.IsNullOrEmpty(pod.Spec?.SchedulerName) ? DefaultSchedulerName : pod.Spec.SchedulerName;
+
+    private IEventRecorder EventsFor(V1Pod pod) => _events.ForComponent(SchedulerOf(pod));
 
     /// <summary>Binds <paramref name="pod"/> to <paramref name="nodeName"/>; the uid guards against a recreated pod of the same name.</summary>
     public async Task BindAsync(V1Pod pod, string nodeName, CancellationToken cancellationToken)
@@ -44,7 +51,7 @@ public sealed class SchedulerApi : IPreemptionApi
             Target = new V1ObjectReference { Kind = "Node", ApiVersion = "v1", Name = nodeName },
         };
         await _client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _events.Record(pod, EventTypes.Normal, "Scheduled", $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {nodeName}");
+        EventsFor(pod).Record(pod, EventTypes.Normal, "Scheduled", $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {nodeName}");
     }
 
     /// <summary>
@@ -55,7 +62,7 @@ public sealed class SchedulerApi : IPreemptionApi
     {
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentException.ThrowIfNullOrEmpty(message);
-        _events.Record(pod, EventTypes.Warning, "FailedScheduling", message);
+        EventsFor(pod).Record(pod, EventTypes.Warning, "FailedScheduling", message);
         V1PodCondition? current = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
         if (current is { Status: "False", Reason: "Unschedulable" } && current.Message == message)
         {
@@ -99,7 +106,7 @@ public sealed class SchedulerApi : IPreemptionApi
         {
             if (victim.Status?.Conditions?.FirstOrDefault(c => c.Type == "DisruptionTarget") is not { Status: "True", Reason: "PreemptionByScheduler" })
             {
-                string scheduler = string.IsNullOrEmpty(preemptor.Spec?.SchedulerName) ? DefaultSchedulerName : preemptor.Spec.SchedulerName;
+                string scheduler = SchedulerOf(preemptor);
                 var condition = new JsonObject
                 {
                     ["type"] = "DisruptionTarget",
@@ -122,7 +129,7 @@ public sealed class SchedulerApi : IPreemptionApi
             return;
         }
 
-        _events.Record(victim, EventTypes.Normal, "Preempted", $"Preempted by pod {preemptor.Metadata.Uid} on node {nodeName}");
+        EventsFor(preemptor).Record(victim, EventTypes.Normal, "Preempted", $"Preempted by pod {preemptor.Metadata.Uid} on node {nodeName}");
     }
 
     /// <summary>Sets (or, with an empty name, removes) status.nominatedNodeName with a merge patch on <c>pods/status</c>.</summary>

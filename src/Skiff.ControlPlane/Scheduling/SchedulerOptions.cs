@@ -1,5 +1,5 @@
 using k8s;
-using Skiff.ControlPlane.Scheduling.Plugins;
+using Skiff.ControlPlane.Scheduling.Configuration;
 
 namespace Skiff.ControlPlane.Scheduling;
 
@@ -19,8 +19,12 @@ public sealed class SchedulerOptions
     public Func<CancellationToken, Task> WaitForApiAsync { get; set; } = _ => Task.CompletedTask;
 
     /// <summary>
-    /// Builds the profiles for one leadership term, given the namespace-labels lookup the runner's informers answer (for
-    /// InterPodAffinity's namespaceSelector). Null: the default profile only (<c>default-scheduler</c>).
+    /// Builds the profiles for one leadership term from what the runner's informers answer (namespace labels, the selectors of
+    /// default spread constraints, claims and volumes). Null: the default profile only (<c>default-scheduler</c>);
+    /// <c>--scheduler-config</c> sets it to <see cref="SchedulerConfiguration.LoadProfileFactory"/>.
     /// </summary>
-    public Func<NamespaceLabelsLookup?, IReadOnlyList<Profile>>? Profiles { get; set; }
+    public Func<PluginFactoryContext, IReadOnlyList<Profile>>? Profiles { get; set; }
+
+    /// <summary>Workers for the Filter and Score phases (the configuration's parallelism); null: the core count.</summary>
+    public int? Parallelism { get; set; }
 }

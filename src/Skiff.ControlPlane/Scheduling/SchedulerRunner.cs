@@ -1,9 +1,9 @@
 using k8s;
-using Skiff.ControlPlane.Scheduling.Plugins;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Events;
 using Skiff.ControlPlane.Scheduling.Cache;
+using Skiff.ControlPlane.Scheduling.Configuration;
 using Skiff.ControlPlane.Scheduling.Framework;
 using Skiff.ControlPlane.Scheduling.Queue;
 using Skiff.Machinery.Informers;
@@ -22,15 +22,15 @@ public sealed class SchedulerRunner
     private readonly IEventRecorder _events;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
-    private readonly Func<NamespaceLabelsLookup?, IReadOnlyList<Profile>> _profiles;
+    private readonly Func<PluginFactoryContext, IReadOnlyList<Profile>> _profiles;
 
     /// <param name="client">The scheduler's API client.</param>
     /// <param name="events">Where FailedScheduling and Scheduled events go.</param>
     /// <param name="time">Clock.</param>
     /// <param name="loggers">Loggers.</param>
-    /// <param name="profiles">Builds the profiles from a namespace-labels lookup; null: the default profile.</param>
+    /// <param name="profiles">Builds the profiles from the runner's listers; null: the default profile.</param>
     public SchedulerRunner(
-        IKubernetes client, IEventRecorder events, TimeProvider time, ILoggerFactory loggers, Func<NamespaceLabelsLookup?, IReadOnlyList<Profile>>? profiles = null)
+        IKubernetes client, IEventRecorder events, TimeProvider time, ILoggerFactory loggers, Func<PluginFactoryContext, IReadOnlyList<Profile>>? profiles = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(events);
@@ -40,14 +40,16 @@ public sealed class SchedulerRunner
         _events = events;
         _time = time;
         _loggers = loggers;
-        _profiles = profiles ?? (namespaceLabels => [DefaultProfile.Create(namespaceLabels: namespaceLabels)]);
+        _profiles = profiles ?? (context => [SchedulerConfiguration.CreateDefaultProfile(Profile.DefaultSchedulerName, context)]);
     }
+
+    /// <summary>Workers for the Filter and Score phases; null: the core count.</summary>
+    public int? Parallelism { get; init; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var informers = new SharedInformerFactory(_client, _time, _loggers, TimeSpan.Zero);
-        SharedInformer<V1Namespace> namespaces = informers.Namespaces();
-        IReadOnlyList<Profile> profiles = _profiles(name => namespaces.Cache.Get(null, name)?.Metadata?.Labels as IReadOnlyDictionary<string, string>);
+        IReadOnlyList<Profile> profiles = _profiles(SchedulerListers.Create(informers));
         var served = new HashSet<string>(profiles.Select(p => p.SchedulerName), StringComparer.Ordinal);
         var cache = new SchedulerCache(_time);
         using var queue = new SchedulingQueue(_time);
@@ -83,6 +85,11 @@ public sealed class SchedulerRunner
                 cache.RemovePod(pod);
                 queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete);
             }));
+        // A claim created or bound, a volume or a class added: pods VolumeBinding turned down may fit now.
+        informers.PersistentVolumeClaims().AddEventHandler(StorageHandler<V1PersistentVolumeClaim>(queue));
+        informers.PersistentVolumes().AddEventHandler(StorageHandler<V1PersistentVolume>(queue));
+        informers.StorageClasses().AddEventHandler(StorageHandler<V1StorageClass>(queue));
+
         // Preemption spares victims whose eviction would exceed a PodDisruptionBudget where it can.
         SharedInformer<V1PodDisruptionBudget> pdbs = informers.PodDisruptionBudgets();
         informers.Start(cancellationToken);
@@ -93,13 +100,20 @@ public sealed class SchedulerRunner
             cache,
             api.BindAsync,
             (pod, message, token) => api.ReportUnschedulableAsync(pod, message, token),
-            _loggers.CreateLogger<Scheduler>())
+            _loggers.CreateLogger<Scheduler>(),
+            Parallelism)
         {
             PreemptionApi = api,
             PodDisruptionBudgets = pdbs.Cache.List,
         };
         await scheduler.RunAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static InformerHandler<T> StorageHandler<T>(SchedulingQueue queue)
+        where T : class => new(
+            onAdd: _ => queue.MoveAllToActiveOrBackoff(ClusterEvents.StorageChange),
+            onUpdate: (_, _) => queue.MoveAllToActiveOrBackoff(ClusterEvents.StorageChange),
+            onDelete: _ => { });
 
     private static void OnPod(V1Pod pod, SchedulerCache cache, SchedulingQueue queue, HashSet<string> served, V1Pod? old = null)
     {

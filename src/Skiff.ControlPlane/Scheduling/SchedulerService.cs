@@ -55,7 +55,7 @@ public sealed partial class SchedulerService : BackgroundService
     {
         // Events carry the scheduler's own component name (the From column of kubectl describe), written with its own client.
         using var events = new EventRecorder(_client, _timeProvider, _loggerFactory.CreateLogger<EventRecorder>(), SchedulerApi.DefaultSchedulerName);
-        var runner = new SchedulerRunner(_client, events, _timeProvider, _loggerFactory, _options.Profiles);
+        var runner = new SchedulerRunner(_client, events, _timeProvider, _loggerFactory, _options.Profiles) { Parallelism = _options.Parallelism };
         LogStartedLeading(_logger, _options.Identity);
         await runner.RunAsync(leading).ConfigureAwait(false);
     }

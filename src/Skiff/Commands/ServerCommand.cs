@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Skiff.ControlPlane.Scheduling.Configuration;
 using Skiff.Hosting;
 using Skiff.Store;
 
@@ -43,6 +44,10 @@ internal static class ServerCommand
         {
             Description = "Do not run the scheduler (k3s' flag): pods stay Pending unless another scheduler binds them.",
         };
+        var schedulerConfig = new Option<string>("--scheduler-config")
+        {
+            Description = "A KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1): profiles, plugins, weights, percentageOfNodesToScore.",
+        };
         var terminatedPodGCThreshold = new Option<int>("--terminated-pod-gc-threshold")
         {
             Description = "How many terminated pods may exist before the pod garbage collector deletes the oldest (0: never).",
@@ -54,7 +59,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run the control plane and, unless --disable-agent is given, a node agent.")
         {
             dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod,
-            serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, disableScheduler, terminatedPodGCThreshold, nodeName, logLevel,
+            serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, disableScheduler, schedulerConfig, terminatedPodGCThreshold, nodeName, logLevel,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -85,6 +90,19 @@ internal static class ServerCommand
             if (problem is not null)
             {
                 return SkiffCommandLine.UsageFailure(error, parseResult, problem);
+            }
+
+            if (parseResult.GetValue(schedulerConfig) is string schedulerConfigPath)
+            {
+                // Read and validated before anything starts, so a bad file is a usage error naming every bad field.
+                try
+                {
+                    options = options with { SchedulerConfiguration = SchedulerConfiguration.Load(schedulerConfigPath) };
+                }
+                catch (SchedulerConfigurationException e)
+                {
+                    return SkiffCommandLine.UsageFailure(error, parseResult, $"--scheduler-config: {e.Message}");
+                }
             }
 
             using var host = new ServerHost(options);

@@ -36,6 +36,9 @@ internal sealed record ServerOptions
 
     public bool DisableScheduler { get; init; }
 
+    /// <summary>The profiles of <c>--scheduler-config</c>, already read and validated; null: kube-scheduler's default profile.</summary>
+    public Skiff.ControlPlane.Scheduling.Configuration.SchedulerConfiguration? SchedulerConfiguration { get; init; }
+
     /// <summary>kube-controller-manager's --terminated-pod-gc-threshold (0 or less: never).</summary>
     public int TerminatedPodGCThreshold { get; init; } = 12500;
 

@@ -119,6 +119,11 @@ internal sealed partial class ServerHost : IDisposable
             {
                 scheduler.Client = ComponentClient("kube-scheduler", dataDirectory, credentials, _options);
                 scheduler.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
+                if (_options.SchedulerConfiguration is { } configuration)
+                {
+                    scheduler.Profiles = configuration.BuildProfiles;
+                    scheduler.Parallelism = configuration.Parallelism;
+                }
             });
             builder.Services.AddOptions<SchedulerOptions>().Configure<ClusterReadiness>(
                 (scheduler, readiness) => scheduler.WaitForApiAsync = token => readiness.WaitAsync(ClusterMilestone.ApiReady, token));

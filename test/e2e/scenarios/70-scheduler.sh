@@ -148,6 +148,91 @@ sleep 3
 expect_eq "it stays unbound" "" -- kubectl get pod elsewhere -o 'jsonpath={.spec.nodeName}'
 expect_eq "and gets no event" "" -- kubectl get events --field-selector involvedObject.name=elsewhere -o 'jsonpath={.items[*].reason}'
 
+# 10. Volumes: a missing claim keeps the pod Pending; a WaitForFirstConsumer claim lets it go where its class allows; a claim
+# bound to a local volume takes the pod to that volume's node.
+cat >claimer.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: claimer
+spec:
+  containers:
+  - {name: c, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: data}}
+YAML
+expect "create a pod using a missing claim" 'pod/claimer created' -- kubectl apply -f claimer.yaml
+eventually "FailedScheduling names the claim" 20 -- bash -c 'kubectl get events --field-selector involvedObject.name=claimer,reason=FailedScheduling -o jsonpath={.items[*].message} | grep -q "persistentvolumeclaim \"data\" not found"'
+cat >storage.yaml <<'YAML'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: zonal-wffc
+provisioner: example.com/none
+volumeBindingMode: WaitForFirstConsumer
+allowedTopologies:
+- matchLabelExpressions:
+  - {key: zone, values: [a]}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+spec:
+  storageClassName: zonal-wffc
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: local-pv
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: ""
+  local: {path: /mnt/disk}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: kubernetes.io/hostname, operator: In, values: [large]}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: pinned
+spec:
+  storageClassName: ""
+  volumeName: local-pv
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+YAML
+expect "create the class, the claims and the local volume" 'persistentvolumeclaim/pinned created' -- kubectl apply -f storage.yaml
+eventually "claimer goes to the node its class allows (zone a)" 30 -- bash -c '[[ "$(kubectl get pod claimer -o jsonpath={.spec.nodeName})" == small ]]'
+sed -e 's/name: claimer/name: pinned-user/' -e 's/claimName: data/claimName: pinned/' claimer.yaml >pinned.yaml
+expect "create a pod using the local volume's claim" 'pod/pinned-user created' -- kubectl apply -f pinned.yaml
+eventually "pinned-user goes to the volume's node" 20 -- bash -c '[[ "$(kubectl get pod pinned-user -o jsonpath={.spec.nodeName})" == large ]]'
+
+# 11. Preemption: a node full of a low-priority pod; a high-priority pod that fits only there evicts it, is nominated, and
+# takes its place once the victim is gone (there is no kubelet to finish the graceful deletion, so the scenario does).
+expect "register node tiny (1 cpu)" '' -- add_node tiny 1 4Gi pool=tiny
+expect "create PriorityClass high" 'priorityclass.scheduling.k8s.io/high created' -- kubectl create priorityclass high --value=1000
+tiny_pod() { # NAME [PRIORITYCLASS]
+  kubectl run "$1" --image=busybox --restart=Never --overrides="{\"spec\":{\"nodeSelector\":{\"pool\":\"tiny\"},\"priorityClassName\":\"${2:-}\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"resources\":{\"requests\":{\"cpu\":\"800m\"}}}]}}"
+}
+expect "a low-priority pod fills tiny" 'pod/lowly created' -- tiny_pod lowly
+eventually "lowly runs on tiny" 20 -- bash -c '[[ "$(kubectl get pod lowly -o jsonpath={.spec.nodeName})" == tiny ]]'
+expect "a high-priority pod that needs tiny" 'pod/vip created' -- tiny_pod vip high
+expect_eq "vip got priority 1000 from its class" "1000" -- kubectl get pod vip -o 'jsonpath={.spec.priority}'
+eventually "lowly is preempted (being deleted)" 20 -- bash -c '[[ -n "$(kubectl get pod lowly -o jsonpath={.metadata.deletionTimestamp})" ]]'
+expect "lowly has DisruptionTarget PreemptionByScheduler" '^True PreemptionByScheduler$' -- \
+  kubectl get pod lowly -o 'jsonpath={.status.conditions[?(@.type=="DisruptionTarget")].status} {.status.conditions[?(@.type=="DisruptionTarget")].reason}'
+eventually "Preempted event on lowly" 20 -- bash -c 'kubectl get events --field-selector involvedObject.name=lowly,reason=Preempted -o jsonpath={.items[*].message} | grep -q "Preempted by pod .* on node tiny"'
+eventually "vip is nominated to tiny" 20 -- bash -c '[[ "$(kubectl get pod vip -o jsonpath={.status.nominatedNodeName})" == tiny ]]'
+expect "play the kubelet: lowly's containers stopped" 'deleted' -- kubectl delete pod lowly --grace-period=0 --force
+eventually "vip is bound to tiny" 30 -- bash -c '[[ "$(kubectl get pod vip -o jsonpath={.spec.nodeName})" == tiny ]]'
+
 # 9. The scheduler holds its Lease, as kube-scheduler does.
 expect "kube-scheduler lease held" '.+' -- kubectl -n kube-system get lease kube-scheduler -o 'jsonpath={.spec.holderIdentity}'
 

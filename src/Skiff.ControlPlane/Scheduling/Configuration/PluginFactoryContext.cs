@@ -7,4 +7,6 @@ namespace Skiff.ControlPlane.Scheduling.Configuration;
 /// </summary>
 /// <param name="NamespaceLabels">Namespace labels for InterPodAffinity's namespaceSelector.</param>
 /// <param name="DefaultSpreadSelector">The selector PodTopologySpread's default constraints count pods with.</param>
-public sealed record PluginFactoryContext(NamespaceLabelsLookup? NamespaceLabels = null, DefaultSpreadSelectorLookup? DefaultSpreadSelector = null);
+/// <param name="Volumes">Claims, volumes and storage classes for VolumeBinding (none when null).</param>
+public sealed record PluginFactoryContext(
+    NamespaceLabelsLookup? NamespaceLabels = null, DefaultSpreadSelectorLookup? DefaultSpreadSelector = null, VolumeLookups? Volumes = null);

@@ -39,17 +39,22 @@ public sealed class PluginRegistry
         PluginRegistration.For(DefaultPreemption.PluginName, (args, _) => args is DefaultPreemptionArgs a
             ? new DefaultPreemption(a.MinCandidateNodesPercentage, a.MinCandidateNodesAbsolute)
             : new DefaultPreemption()),
+        PluginRegistration.For(VolumeBinding.PluginName, (_, context) => new VolumeBinding(context.Volumes)) with
+        {
+            // Upstream's VolumeBinding also reserves, pre-binds and scores (provisioning, capacity): accepted at those points.
+            ExtensionPoints = new HashSet<string>(
+                [ExtensionPoint.PreFilter, ExtensionPoint.Filter, ExtensionPoint.Reserve, ExtensionPoint.PreBind, ExtensionPoint.PreScore, ExtensionPoint.Score],
+                StringComparer.Ordinal),
+        },
 
-        // Upstream plugins whose job Skiff does elsewhere (queue order, gates, binding) or not at all (volumes): accepted by
-        // name so upstream's configurations load, nothing runs.
+        // Upstream plugins whose job Skiff does elsewhere (queue order, gates, binding) or not yet (volume limits, zones,
+        // ReadWriteOncePod): accepted by name so upstream's configurations load, nothing runs.
         PluginRegistration.BuiltIn("PrioritySort", ExtensionPoint.QueueSort),
         PluginRegistration.BuiltIn("SchedulingGates", ExtensionPoint.PreEnqueue),
         PluginRegistration.BuiltIn("DefaultBinder", ExtensionPoint.Bind),
         PluginRegistration.BuiltIn("VolumeRestrictions", ExtensionPoint.PreFilter, ExtensionPoint.Filter),
         PluginRegistration.BuiltIn("NodeVolumeLimits", ExtensionPoint.PreFilter, ExtensionPoint.Filter),
         PluginRegistration.BuiltIn("VolumeZone", ExtensionPoint.PreFilter, ExtensionPoint.Filter),
-        PluginRegistration.BuiltIn(
-            "VolumeBinding", ExtensionPoint.PreFilter, ExtensionPoint.Filter, ExtensionPoint.Reserve, ExtensionPoint.PreBind, ExtensionPoint.PreScore, ExtensionPoint.Score),
     ],
     [
         // Upstream 1.32's default multiPoint set, in its order, with its weights.
@@ -63,7 +68,7 @@ public sealed class PluginRegistry
         new(NodeResourcesFit.PluginName, NodeResourcesFit.DefaultWeight),
         new("VolumeRestrictions"),
         new("NodeVolumeLimits"),
-        new("VolumeBinding"),
+        new(VolumeBinding.PluginName),
         new("VolumeZone"),
         new(PodTopologySpreadPlugin.PluginName, 2),
         new(InterPodAffinityPlugin.PluginName, 2),

@@ -62,10 +62,10 @@ public sealed class SchedulerConfiguration
     /// Validates the file now (throwing <see cref="SchedulerConfigurationException"/>) and returns what
     /// <c>SchedulerOptions.Profiles</c> takes: fresh profiles per leadership term, without reading the file again.
     /// </summary>
-    public static Func<NamespaceLabelsLookup?, IReadOnlyList<Profile>> LoadProfileFactory(string path)
+    public static Func<PluginFactoryContext, IReadOnlyList<Profile>> LoadProfileFactory(string path)
     {
         SchedulerConfiguration configuration = Load(path);
-        return namespaceLabels => configuration.BuildProfiles(new PluginFactoryContext(namespaceLabels));
+        return configuration.BuildProfiles;
     }
 
     /// <summary>Upstream's default profile under <paramref name="schedulerName"/>: the registry's default plugins and weights.</summary>

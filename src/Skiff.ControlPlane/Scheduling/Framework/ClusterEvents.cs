@@ -22,10 +22,13 @@ public static class ClusterEvents
     public const string AssignedPodUpdate = "AssignedPodUpdate";
     public const string AssignedPodDelete = "AssignedPodDelete";
 
+    /// <summary>A PersistentVolumeClaim, PersistentVolume or StorageClass was added or changed (a claim bound, a volume appeared).</summary>
+    public const string StorageChange = "StorageChange";
+
     private static readonly HashSet<string> s_known =
     [
         NodeAdd, NodeUpdate, NodeAllocatableChange, NodeLabelChange, NodeTaintChange, NodeSpecUnschedulableChange,
-        AssignedPodAdd, AssignedPodUpdate, AssignedPodDelete,
+        AssignedPodAdd, AssignedPodUpdate, AssignedPodDelete, StorageChange,
     ];
 
     /// <summary>Which events can help a pod each built-in plugin rejected (by upstream plugin name).</summary>
@@ -40,6 +43,7 @@ public static class ClusterEvents
             ["NodeResourcesFit"] = Set(NodeAdd, NodeAllocatableChange, AssignedPodDelete, AssignedPodUpdate),
             ["PodTopologySpread"] = Set(NodeAdd, NodeLabelChange, NodeTaintChange, AssignedPodAdd, AssignedPodUpdate, AssignedPodDelete),
             ["InterPodAffinity"] = Set(NodeAdd, NodeLabelChange, AssignedPodAdd, AssignedPodUpdate, AssignedPodDelete),
+            ["VolumeBinding"] = Set(NodeAdd, NodeLabelChange, StorageChange),
         };
 
     /// <summary>

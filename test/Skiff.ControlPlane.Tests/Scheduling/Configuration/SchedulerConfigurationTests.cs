@@ -47,17 +47,17 @@ public sealed class SchedulerConfigurationTests
     {
         Profile profile = DefaultProfile.Create();
 
-        Assert.Equal(["NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"], Names(profile.PreFilter));
+        Assert.Equal(["NodeAffinity", "NodePorts", "NodeResourcesFit", "VolumeBinding", "PodTopologySpread", "InterPodAffinity"], Names(profile.PreFilter));
         Assert.Equal(
-            ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"],
+            ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit", "VolumeBinding", "PodTopologySpread", "InterPodAffinity"],
             Names(profile.Filter));
         Assert.Equal(
             ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity", "NodeResourcesBalancedAllocation", "ImageLocality"],
             Names(profile.PreScore));
         Assert.Equal(["DefaultPreemption"], Names(profile.PostFilter));
         Assert.Equal(
-            ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity",
-                "DefaultPreemption", "NodeResourcesBalancedAllocation", "ImageLocality"],
+            ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit", "VolumeBinding", "PodTopologySpread",
+                "InterPodAffinity", "DefaultPreemption", "NodeResourcesBalancedAllocation", "ImageLocality"],
             profile.Plugins.Select(p => p.Plugin.Name));
     }
 
@@ -108,7 +108,7 @@ public sealed class SchedulerConfigurationTests
             """);
 
         Assert.Equal([("ImageLocality", 7)], Scores(profile));
-        Assert.Equal(8, profile.Filter.Count);
+        Assert.Equal(9, profile.Filter.Count);
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public sealed class SchedulerConfigurationTests
 
         Assert.Equal(8, config.Parallelism);
         Assert.Empty(config.BuildProfiles(new())[0].PostFilter);
-        Assert.Equal(10, config.BuildProfiles(new())[0].Plugins.Count);
+        Assert.Equal(11, config.BuildProfiles(new())[0].Plugins.Count);
     }
 
     [Fact]
@@ -218,7 +218,7 @@ public sealed class SchedulerConfigurationTests
     {
         string path = Path.Combine(Path.GetTempPath(), $"skiff-scheduler-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, Header + "profiles:\n- schedulerName: a\n- schedulerName: b\n");
-        Func<Skiff.ControlPlane.Scheduling.Plugins.NamespaceLabelsLookup?, IReadOnlyList<Profile>> factory;
+        Func<PluginFactoryContext, IReadOnlyList<Profile>> factory;
         try
         {
             factory = SchedulerConfiguration.LoadProfileFactory(path);
@@ -228,8 +228,8 @@ public sealed class SchedulerConfigurationTests
             File.Delete(path);
         }
 
-        IReadOnlyList<Profile> first = factory(null);
-        IReadOnlyList<Profile> second = factory(null);
+        IReadOnlyList<Profile> first = factory(new PluginFactoryContext());
+        IReadOnlyList<Profile> second = factory(new PluginFactoryContext());
 
         Assert.Equal(["a", "b"], first.Select(p => p.SchedulerName));
         Assert.NotSame(first[0].Filter[0], second[0].Filter[0]);
