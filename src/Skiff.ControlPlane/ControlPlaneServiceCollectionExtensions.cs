@@ -88,6 +88,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddKeyedSingleton<IKubernetes>(
             SchedulerOptions.ClientKey,
             (provider, _) => new Kubernetes(provider.GetRequiredService<IOptions<SchedulerOptions>>().Value.Client!));
+        services.TryAddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
+        services.AddSingleton<SchedulerMetrics>();
         services.AddHostedService<SchedulerService>();
         return services;
     }

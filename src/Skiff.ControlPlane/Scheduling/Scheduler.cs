@@ -1,5 +1,6 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Skiff.ControlPlane.Instrumentation;
 using Skiff.ControlPlane.Scheduling.Cache;
 using Skiff.ControlPlane.Scheduling.Queue;
 
@@ -73,6 +74,9 @@ public sealed partial class Scheduler
         }
     }
 
+    /// <summary>Where attempts and preemptions are counted (kube-scheduler's metric names); none when null.</summary>
+    public SchedulerMetrics? Metrics { get; init; }
+
     /// <summary>
     /// One cycle: waits for a pod, schedules it and starts its bind. Returns without waiting for the bind
     /// (<see cref="ScheduleResult.Binding"/> completes when it is done); null if no profile serves the pod's schedulerName.
@@ -89,12 +93,14 @@ public sealed partial class Scheduler
             return null;
         }
 
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         ScheduleResult result;
         try
         {
             result = SchedulePod(profile, pod, _cache.UpdateSnapshot());
             if (result is { Succeeded: false, IsError: false, Fit: not null } && profile.PostFilter.Count > 0)
             {
+                Metrics?.PreemptionAttempted();
                 result = await RunPostFilterAsync(profile, result, cancellationToken).ConfigureAwait(false);
                 if (result.NominatedNodeName is { } nominated)
                 {
@@ -115,6 +121,7 @@ public sealed partial class Scheduler
 
         if (result.NodeName is not string nodeName)
         {
+            Metrics?.Attempted(schedulerName, result.IsError ? SchedulerMetrics.Error : SchedulerMetrics.Unschedulable, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             await HandleFailureAsync(info, result, cancellationToken).ConfigureAwait(false);
             return result;
         }
@@ -128,10 +135,13 @@ public sealed partial class Scheduler
         catch (InvalidOperationException exception)
         {
             // Already in the cache: the informer saw it bound while it was being scheduled.
+            Metrics?.Attempted(schedulerName, SchedulerMetrics.Error, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             result = new ScheduleResult(pod, null, exception.Message) { IsError = true };
             await HandleFailureAsync(info, result, cancellationToken).ConfigureAwait(false);
             return result;
         }
+
+        Metrics?.Attempted(schedulerName, SchedulerMetrics.Scheduled, System.Diagnostics.Stopwatch.GetElapsedTime(started));
 
         // The pod is placed: it no longer holds room on a nominated node.
         _queue.DeleteNominatedPodIfExists(pod);

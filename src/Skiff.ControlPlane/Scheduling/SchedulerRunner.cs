@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Events;
+using Skiff.ControlPlane.Instrumentation;
 using Skiff.ControlPlane.Scheduling.Cache;
 using Skiff.ControlPlane.Scheduling.Configuration;
 using Skiff.ControlPlane.Scheduling.Framework;
@@ -45,6 +46,9 @@ public sealed class SchedulerRunner
 
     /// <summary>Workers for the Filter and Score phases; null: the core count.</summary>
     public int? Parallelism { get; init; }
+
+    /// <summary>kube-scheduler's metrics (attempts, pending pods, preemptions); none when null.</summary>
+    public SchedulerMetrics? Metrics { get; init; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -104,9 +108,18 @@ public sealed class SchedulerRunner
             Parallelism)
         {
             PreemptionApi = api,
+            Metrics = Metrics,
             PodDisruptionBudgets = pdbs.Cache.List,
         };
-        await scheduler.RunAsync(cancellationToken).ConfigureAwait(false);
+        Metrics?.ObserveQueue(() => (queue.ActiveCount, queue.BackoffCount, queue.UnschedulableCount));
+        try
+        {
+            await scheduler.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Metrics?.ObserveQueue(null);
+        }
     }
 
     private static InformerHandler<T> StorageHandler<T>(SchedulingQueue queue)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Events;
+using Skiff.ControlPlane.Instrumentation;
 using Skiff.Machinery.Leases;
 
 namespace Skiff.ControlPlane.Scheduling;
@@ -23,12 +24,14 @@ public sealed partial class SchedulerService : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<SchedulerService> _logger;
+    private readonly SchedulerMetrics? _metrics;
 
     public SchedulerService(
         [FromKeyedServices(SchedulerOptions.ClientKey)] IKubernetes client,
         IOptions<SchedulerOptions> options,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        SchedulerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _client = client;
@@ -36,6 +39,7 @@ public sealed partial class SchedulerService : BackgroundService
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SchedulerService>();
+        _metrics = metrics;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -55,7 +59,7 @@ public sealed partial class SchedulerService : BackgroundService
     {
         // Events carry the scheduler's own component name (the From column of kubectl describe), written with its own client.
         using var events = new EventRecorder(_client, _timeProvider, _loggerFactory.CreateLogger<EventRecorder>(), SchedulerApi.DefaultSchedulerName);
-        var runner = new SchedulerRunner(_client, events, _timeProvider, _loggerFactory, _options.Profiles) { Parallelism = _options.Parallelism };
+        var runner = new SchedulerRunner(_client, events, _timeProvider, _loggerFactory, _options.Profiles) { Parallelism = _options.Parallelism, Metrics = _metrics };
         LogStartedLeading(_logger, _options.Identity);
         await runner.RunAsync(leading).ConfigureAwait(false);
     }

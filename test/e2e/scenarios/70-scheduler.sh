@@ -233,6 +233,12 @@ eventually "vip is nominated to tiny" 20 -- bash -c '[[ "$(kubectl get pod vip -
 expect "play the kubelet: lowly's containers stopped" 'deleted' -- kubectl delete pod lowly --grace-period=0 --force
 eventually "vip is bound to tiny" 30 -- bash -c '[[ "$(kubectl get pod vip -o jsonpath={.spec.nodeName})" == tiny ]]'
 
+# 12. kube-scheduler's metrics on /metrics.
+expect "scheduled attempts counted" 'scheduler_schedule_attempts_total\{profile="default-scheduler",result="scheduled"\} [1-9]' -- kubectl get --raw /metrics
+expect "unschedulable attempts counted" 'scheduler_schedule_attempts_total\{profile="default-scheduler",result="unschedulable"\} [1-9]' -- kubectl get --raw /metrics
+expect "the anti pod is counted as pending" 'scheduler_pending_pods\{queue="(unschedulable|backoff|active)"\} [1-9]' -- kubectl get --raw /metrics
+expect "preemption attempts counted" 'scheduler_preemption_attempts_total [1-9]' -- kubectl get --raw /metrics
+
 # 9. The scheduler holds its Lease, as kube-scheduler does.
 expect "kube-scheduler lease held" '.+' -- kubectl -n kube-system get lease kube-scheduler -o 'jsonpath={.spec.holderIdentity}'
 
