@@ -98,3 +98,6 @@ eventually() {
   done
   e2e_fail "$name" "still failing after ${seconds}s: $*"$'\n'"$out"
 }
+
+# micro_now: the current UTC time with microseconds, as Lease renewTime wants it.
+micro_now() { date -u +%Y-%m-%dT%H:%M:%S.%6NZ; }

@@ -1,23 +1,18 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Instrumentation;
 using Skiff.Machinery.Informers;
-using Skiff.Machinery.Leases;
 
 namespace Skiff.ControlPlane.Controllers;
 
 /// <summary>
-/// kube-controller-manager: competes for the Lease <c>kube-system/kube-controller-manager</c> and, while it leads, runs every
-/// registered <see cref="Controller"/> over one fresh <see cref="SharedInformerFactory"/>. When leadership is lost the
-/// controllers and informers stop; instead of exiting (upstream), the manager competes again with a fresh election, because
-/// here it shares the process with the API server.
+/// kube-controller-manager: while it holds the Lease <c>kube-system/kube-controller-manager</c>, runs every registered
+/// <see cref="Controller"/> over one fresh <see cref="SharedInformerFactory"/> (see <see cref="LeaderElectedService"/>).
 /// </summary>
-public sealed partial class ControllerManager : BackgroundService
+public sealed partial class ControllerManager : LeaderElectedService
 {
-    public const string LeaseNamespace = "kube-system";
     public const string LeaseName = "kube-controller-manager";
 
     private readonly IKubernetes _client;
@@ -34,8 +29,8 @@ public sealed partial class ControllerManager : BackgroundService
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         ControllerMetrics? metrics = null)
+        : base(client, timeProvider, loggerFactory, LeaseName, Value(options).Identity, Value(options).WaitForApiAsync)
     {
-        ArgumentNullException.ThrowIfNull(options);
         _client = client;
         _controllers = [.. controllers];
         foreach (Controller controller in _controllers)
@@ -49,19 +44,9 @@ public sealed partial class ControllerManager : BackgroundService
         _logger = loggerFactory.CreateLogger<ControllerManager>();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // The host decides when the API is ready (STYLE.md §7: each service awaits its milestone first).
-        await _options.WaitForApiAsync(stoppingToken).ConfigureAwait(false);
-        var electionOptions = new LeaderElectionOptions { Namespace = LeaseNamespace, LeaseName = LeaseName, Identity = _options.Identity };
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            LeaderElection election = LeaderElection.ForLease(_client, electionOptions, _timeProvider, _loggerFactory.CreateLogger<LeaderElection>());
-            await election.RunAsync(
-                new LeaderElectionCallbacks(RunControllersAsync, () => LogStoppedLeading(_logger, _options.Identity)),
-                stoppingToken).ConfigureAwait(false);
-        }
-    }
+    protected override Task RunTermAsync(CancellationToken leading) => RunControllersAsync(leading);
+
+    protected override void OnStoppedLeading() => LogStoppedLeading(_logger, _options.Identity);
 
     /// <summary>One leadership term: a fresh informer factory, every controller registered, started, run until the term ends.</summary>
     internal async Task RunControllersAsync(CancellationToken leading)
@@ -75,5 +60,11 @@ public sealed partial class ControllerManager : BackgroundService
         informers.Start(leading);
         LogStartedLeading(_logger, _options.Identity, _controllers.Count);
         await Task.WhenAll(_controllers.Select(c => Task.Run(() => c.RunAsync(leading), CancellationToken.None))).ConfigureAwait(false);
+    }
+
+    private static ControlPlaneOptions Value(IOptions<ControlPlaneOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Value;
     }
 }

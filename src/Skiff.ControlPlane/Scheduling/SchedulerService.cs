@@ -1,22 +1,18 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Skiff.ControlPlane.Events;
 using Skiff.ControlPlane.Instrumentation;
-using Skiff.Machinery.Leases;
 
 namespace Skiff.ControlPlane.Scheduling;
 
 /// <summary>
-/// kube-scheduler in the server process: competes for the Lease <c>kube-system/kube-scheduler</c> and, while it leads, runs a
-/// <see cref="SchedulerRunner"/> (fresh informers, cache and queue per term). As the controller manager does, it competes again
-/// after losing leadership instead of exiting, because it shares the process with the API server.
+/// kube-scheduler in the server process: while it holds the Lease <c>kube-system/kube-scheduler</c>, runs a
+/// <see cref="SchedulerRunner"/> (fresh informers, cache and queue per term; see <see cref="LeaderElectedService"/>).
 /// </summary>
-public sealed partial class SchedulerService : BackgroundService
+public sealed partial class SchedulerService : LeaderElectedService
 {
-    public const string LeaseNamespace = "kube-system";
     public const string LeaseName = "kube-scheduler";
 
     private readonly IKubernetes _client;
@@ -32,8 +28,8 @@ public sealed partial class SchedulerService : BackgroundService
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         SchedulerMetrics? metrics = null)
+        : base(client, timeProvider, loggerFactory, LeaseName, Value(options).Identity, Value(options).WaitForApiAsync)
     {
-        ArgumentNullException.ThrowIfNull(options);
         _client = client;
         _options = options.Value;
         _timeProvider = timeProvider;
@@ -42,26 +38,21 @@ public sealed partial class SchedulerService : BackgroundService
         _metrics = metrics;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await _options.WaitForApiAsync(stoppingToken).ConfigureAwait(false);
-        var electionOptions = new LeaderElectionOptions { Namespace = LeaseNamespace, LeaseName = LeaseName, Identity = _options.Identity };
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            LeaderElection election = LeaderElection.ForLease(_client, electionOptions, _timeProvider, _loggerFactory.CreateLogger<LeaderElection>());
-            await election.RunAsync(
-                new LeaderElectionCallbacks(RunTermAsync, () => LogStoppedLeading(_logger, _options.Identity)),
-                stoppingToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task RunTermAsync(CancellationToken leading)
+    protected override async Task RunTermAsync(CancellationToken leading)
     {
         // Events carry the scheduler's own component name (the From column of kubectl describe), written with its own client.
         using var events = new EventRecorder(_client, _timeProvider, _loggerFactory.CreateLogger<EventRecorder>(), SchedulerApi.DefaultSchedulerName);
         var runner = new SchedulerRunner(_client, events, _timeProvider, _loggerFactory, _options.Profiles) { Parallelism = _options.Parallelism, Metrics = _metrics };
         LogStartedLeading(_logger, _options.Identity);
         await runner.RunAsync(leading).ConfigureAwait(false);
+    }
+
+    protected override void OnStoppedLeading() => LogStoppedLeading(_logger, _options.Identity);
+
+    private static SchedulerOptions Value(IOptions<SchedulerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Value;
     }
 
     [LoggerMessage(EventId = 7120, Level = LogLevel.Information, Message = "Scheduler {Identity} is leading; scheduling pods.")]

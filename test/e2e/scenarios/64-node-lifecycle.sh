@@ -4,7 +4,6 @@
 # upstream's default is 40 s). A second node, kept alive by a background renew loop, is needed: upstream's controller stops
 # NoExecute tainting when every node of the cluster is down (it blames its own network then), and so does skiff's.
 
-micro_now() { date -u +%Y-%m-%dT%H:%M:%S.%6NZ; }
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 for node in worker-a worker-b; do

@@ -2,7 +2,6 @@
 # There is no kubelet yet: the scenario registers Nodes (with capacity and a Ready condition) and renews their Leases
 # itself, as a kubelet would; pods are bound but never run.
 
-micro_now() { date -u +%Y-%m-%dT%H:%M:%S.%6NZ; }
 
 # add_node NAME CPU MEMORY [LABEL=VALUE...]: a Node as a kubelet registers it, plus its Lease.
 add_node() {

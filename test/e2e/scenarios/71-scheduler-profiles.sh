@@ -2,7 +2,6 @@
 # Custom scheduling from a KubeSchedulerConfiguration file: the server serves two profiles. default-scheduler spreads pods
 # (LeastAllocated); bin-packer packs them onto the fullest node (MostAllocated). Nodes are registered by the scenario, as in 70.
 
-micro_now() { date -u +%Y-%m-%dT%H:%M:%S.%6NZ; }
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 for node in pack-a pack-b; do
   kubectl create -f - >/dev/null <<YAML
