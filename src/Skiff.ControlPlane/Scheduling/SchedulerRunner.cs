@@ -87,7 +87,7 @@ public sealed class SchedulerRunner
                 }
 
                 cache.RemovePod(pod);
-                queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete);
+                queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete, pod);
             }));
         // A claim created or bound, a volume or a class added: pods VolumeBinding turned down may fit now.
         informers.PersistentVolumeClaims().AddEventHandler(StorageHandler<V1PersistentVolumeClaim>(queue));
@@ -138,7 +138,7 @@ public sealed class SchedulerRunner
             if (terminal)
             {
                 cache.RemovePod(pod);
-                queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete);
+                queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete, pod);
             }
             else
             {
@@ -146,11 +146,11 @@ public sealed class SchedulerRunner
                 if (string.IsNullOrEmpty(old?.Spec?.NodeName))
                 {
                     // Newly bound: pods waiting on (anti-)affinity or spread with it may now fit, or no longer.
-                    queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodAdd);
+                    queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodAdd, pod);
                 }
                 else if (!SameLabels(old.Metadata?.Labels, pod.Metadata?.Labels))
                 {
-                    queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodUpdate);
+                    queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodUpdate, pod);
                 }
             }
 

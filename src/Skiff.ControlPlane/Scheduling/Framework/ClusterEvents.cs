@@ -8,7 +8,7 @@ namespace Skiff.ControlPlane.Scheduling.Framework;
 /// that rejected it; an event then moves back only the pods that one of those plugins could now admit, so a node's heartbeat
 /// or an unrelated pod's deletion does not send thousands of pending pods through the scheduler again.
 /// </summary>
-public static class ClusterEvents
+public static partial class ClusterEvents
 {
     public const string NodeAdd = "NodeAdd";
 
@@ -48,9 +48,14 @@ public static class ClusterEvents
 
     /// <summary>
     /// Whether <paramref name="clusterEvent"/> may help a pod the <paramref name="rejectors"/> turned down: yes when nothing is
-    /// known about the rejection (no plugin named, a plugin without registered interests, an event name not listed here).
+    /// known about the rejection (no plugin named, a plugin without registered interests, an event name not listed here). With
+    /// the <paramref name="pending"/> pod and the assigned pod the event is about (<paramref name="changed"/>), InterPodAffinity
+    /// and PodTopologySpread also look at the pods themselves (upstream's queueing hints): a new pod only helps a pod whose
+    /// required affinity it matches, a deleted one only a pod it blocked by anti-affinity, and either only a pod whose spread
+    /// constraints count it.
     /// </summary>
-    public static bool MayHelp(string clusterEvent, IReadOnlySet<string> rejectors, IReadOnlyDictionary<string, IReadOnlySet<string>> interests)
+    public static bool MayHelp(
+        string clusterEvent, IReadOnlySet<string> rejectors, IReadOnlyDictionary<string, IReadOnlySet<string>> interests, V1Pod? pending = null, V1Pod? changed = null)
     {
         ArgumentNullException.ThrowIfNull(clusterEvent);
         ArgumentNullException.ThrowIfNull(rejectors);
@@ -70,7 +75,8 @@ public static class ClusterEvents
             foreach (string interest in wanted)
             {
                 // "NodeUpdate" (unspecified) matches every kind of node update a plugin listens to.
-                if (interest == clusterEvent || (interest.StartsWith(clusterEvent, StringComparison.Ordinal) && interest.Length > clusterEvent.Length && interest[clusterEvent.Length] == ':'))
+                if ((interest == clusterEvent || (interest.StartsWith(clusterEvent, StringComparison.Ordinal) && interest.Length > clusterEvent.Length && interest[clusterEvent.Length] == ':'))
+                    && PodHintAllows(plugin, clusterEvent, pending, changed))
                 {
                     return true;
                 }

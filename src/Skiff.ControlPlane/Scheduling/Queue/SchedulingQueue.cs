@@ -211,7 +211,9 @@ public sealed partial class SchedulingQueue : IDisposable
     /// may help (<see cref="ClusterEvents.MayHelp"/>: one of the plugins that rejected the pod listens to it) moves to activeQ,
     /// or to backoffQ if its back-off has not run out; the others keep waiting.
     /// </summary>
-    public void MoveAllToActiveOrBackoff(string eventName)
+    /// <param name="eventName">One of <see cref="ClusterEvents"/>.</param>
+    /// <param name="changed">The assigned pod an AssignedPod* event is about, for the object-level hints; null when unknown.</param>
+    public void MoveAllToActiveOrBackoff(string eventName, V1Pod? changed = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
         lock (_lock)
@@ -219,7 +221,7 @@ public sealed partial class SchedulingQueue : IDisposable
             RecordEventInFlightLocked(eventName);
             if (_unschedulable.Count > 0)
             {
-                MoveLocked([.. _unschedulable.Values.Where(p => ClusterEvents.MayHelp(eventName, p.UnschedulablePlugins, _interests))]);
+                MoveLocked([.. _unschedulable.Values.Where(p => ClusterEvents.MayHelp(eventName, p.UnschedulablePlugins, _interests, p.Pod, changed))]);
             }
         }
     }
