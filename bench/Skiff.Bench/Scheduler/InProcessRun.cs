@@ -27,7 +27,8 @@ internal static class InProcessRun
     {
         SchedulerCache cache = NewCache(c);
         using var queue = new SchedulingQueue(TimeProvider.System);
-        var scheduler = new Sched([DefaultProfile.Create()], queue, cache, (_, _, _) => Task.CompletedTask, null, NullLogger<Sched>.Instance);
+        int? parallelism = int.TryParse(Environment.GetEnvironmentVariable("SKIFF_BENCH_SCHEDULER_PARALLELISM"), out int p) ? p : null;
+        var scheduler = new Sched([DefaultProfile.Create()], queue, cache, (_, _, _) => Task.CompletedTask, null, NullLogger<Sched>.Instance, parallelism);
 
         // upstream's init pods: scheduled first, not measured.
         await ScheduleAsync(scheduler, queue, Pods(c.Shape, c.InitNamespace, c.InitPods, 0), null, cancellationToken);

@@ -24,9 +24,17 @@ public sealed class SchedulerCache
 
     // Nodes changed since the last snapshot; upstream walks a generation-ordered list for the same purpose.
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+
+    // Image name → nodes listing it (upstream's imageStates), updated only when a Node object changes, so ImageLocality does
+    // not walk every node's images in every cycle.
+    private readonly Dictionary<string, int> _imageCounts = new(StringComparer.Ordinal);
     private ClusterSnapshot _snapshot = ClusterSnapshot.Empty;
     private bool _nodeSetChanged;
     private long _generation;
+
+    // No assumed pod expires before this, so snapshots skip the expiry scan until then (every cycle takes a snapshot, and a
+    // busy scheduler holds thousands of assumed pods whose deadlines are all ~15 minutes away).
+    private DateTimeOffset _earliestDeadline = DateTimeOffset.MaxValue;
 
     public SchedulerCache(TimeProvider time)
     {
@@ -111,7 +119,12 @@ public sealed class SchedulerCache
         {
             if (_pods.TryGetValue(UidOf(pod), out PodEntry? entry) && entry.Assumed)
             {
-                entry.Deadline = _time.GetUtcNow() + AssumedPodTtl;
+                DateTimeOffset deadline = _time.GetUtcNow() + AssumedPodTtl;
+                entry.Deadline = deadline;
+                if (deadline < _earliestDeadline)
+                {
+                    _earliestDeadline = deadline;
+                }
             }
         }
     }
@@ -201,6 +214,7 @@ public sealed class SchedulerCache
             }
 
             ClusterSnapshot previous = _snapshot;
+            IReadOnlyDictionary<string, int> images = UpdateImageCountsLocked(previous);
             FrozenDictionary<string, int> index = previous.Index;
             NodeInfo[] nodes;
             if (_nodeSetChanged)
@@ -237,36 +251,92 @@ public sealed class SchedulerCache
                 }
 
                 rebuilt++;
-                affinityChanged |= old is null || old.PodsWithAffinity.Any() != nodes[slot].PodsWithAffinity.Any();
+                affinityChanged |= old is null || old.HasPodsWithAffinity != nodes[slot].HasPodsWithAffinity;
             }
 
             NodeInfo[] withAffinity = affinityChanged
-                ? [.. nodes.Where(n => n.PodsWithAffinity.Any())]
+                ? [.. nodes.Where(n => n.HasPodsWithAffinity)]
                 : (NodeInfo[])previous.NodesWithPodAffinity;
             _dirty.Clear();
             _nodeSetChanged = false;
             LastSnapshotRebuiltNodes = rebuilt;
-            _snapshot = new ClusterSnapshot(nodes, index, withAffinity, _generation);
+            _snapshot = new ClusterSnapshot(nodes, index, withAffinity, _generation, images);
             return _snapshot;
         }
+    }
+
+    // Counts the images of the dirty nodes whose Node object changed since the previous snapshot; a new dictionary only then.
+    private IReadOnlyDictionary<string, int> UpdateImageCountsLocked(ClusterSnapshot previous)
+    {
+        bool changed = false;
+        foreach (string name in _dirty)
+        {
+            V1Node? before = previous.Find(name)?.Node;
+            V1Node? after = _nodes.TryGetValue(name, out NodeEntry? entry) ? entry.Node : null;
+            if (!ReferenceEquals(before, after))
+            {
+                changed |= CountImages(before, -1) | CountImages(after, 1);
+            }
+        }
+
+        return changed ? new Dictionary<string, int>(_imageCounts, StringComparer.Ordinal) : previous.ImageNodeCounts;
+    }
+
+    private bool CountImages(V1Node? node, int delta)
+    {
+        if (node?.Status?.Images is not { Count: > 0 })
+        {
+            return false;
+        }
+
+        foreach (string name in Plugins.ImageLocality.ImageNames(node))
+        {
+            int count = _imageCounts.GetValueOrDefault(name) + delta;
+            if (count > 0)
+            {
+                _imageCounts[name] = count;
+            }
+            else
+            {
+                _imageCounts.Remove(name);
+            }
+        }
+
+        return true;
     }
 
     private void CleanupExpiredLocked()
     {
         if (_assumed.Count == 0)
         {
+            _earliestDeadline = DateTimeOffset.MaxValue;
             return;
         }
 
         DateTimeOffset now = _time.GetUtcNow();
+        if (now < _earliestDeadline)
+        {
+            return;
+        }
+
+        DateTimeOffset earliest = DateTimeOffset.MaxValue;
         foreach (string uid in _assumed.ToList())
         {
             PodEntry entry = _pods[uid];
-            if (entry.Deadline is DateTimeOffset deadline && deadline <= now)
+            if (entry.Deadline is DateTimeOffset deadline)
             {
-                RemovePodLocked(uid, entry);
+                if (deadline <= now)
+                {
+                    RemovePodLocked(uid, entry);
+                }
+                else if (deadline < earliest)
+                {
+                    earliest = deadline;
+                }
             }
         }
+
+        _earliestDeadline = earliest;
     }
 
     private void AddPodLocked(string uid, V1Pod pod, string nodeName, bool assumed)
