@@ -108,7 +108,7 @@ internal static class EndToEndRun
             latency.Record(bound - sent[name]);
         }
 
-        return new CycleFigures(count, Stopwatch.GetElapsedTime(started, last), latency);
+        return new CycleFigures(count, Stopwatch.GetElapsedTime(started, last), latency) { ClientsDone = created.Elapsed };
     }
 
     // upstream's pod-default: one pause container, port 80, 100m cpu and 500Mi memory requested and limited.

@@ -13,6 +13,9 @@ namespace Skiff.Bench.Scheduler;
 /// <summary>What one in-process run achieved: pods/s over the measured pods and the per-cycle latency (pop → assumed).</summary>
 internal sealed record CycleFigures(int Pods, TimeSpan Elapsed, Latency Latency)
 {
+    /// <summary>End to end only: when the clients' last request (create, or create and bind) was answered.</summary>
+    public TimeSpan ClientsDone { get; init; }
+
     public double PerSecond => Elapsed > TimeSpan.Zero ? Pods / Elapsed.TotalSeconds : 0;
 }
 
