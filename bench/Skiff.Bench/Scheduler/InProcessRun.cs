@@ -13,6 +13,9 @@ namespace Skiff.Bench.Scheduler;
 /// <summary>What one in-process run achieved: pods/s over the measured pods and the per-cycle latency (pop → assumed).</summary>
 internal sealed record CycleFigures(int Pods, TimeSpan Elapsed, Latency Latency)
 {
+    /// <summary>In process only: full (gen2) garbage collections during the measured cycles.</summary>
+    public int Gen2Collections { get; init; }
+
     /// <summary>End to end only: when the clients' last request (create, or create and bind) was answered.</summary>
     public TimeSpan ClientsDone { get; init; }
 
@@ -37,8 +40,9 @@ internal static class InProcessRun
         await ScheduleAsync(scheduler, queue, Pods(c.Shape, c.InitNamespace, c.InitPods, 0), null, cancellationToken);
         var latency = new Latency();
         List<V1Pod> measured = Pods(c.Shape, c.MeasureNamespace, c.MeasurePods, c.InitPods);
+        int gen2 = GC.CollectionCount(2);
         TimeSpan elapsed = await ScheduleAsync(scheduler, queue, measured, latency, cancellationToken);
-        return new CycleFigures(c.MeasurePods, elapsed, latency);
+        return new CycleFigures(c.MeasurePods, elapsed, latency) { Gen2Collections = GC.CollectionCount(2) - gen2 };
     }
 
     /// <summary>
@@ -77,6 +81,7 @@ internal static class InProcessRun
 
         List<V1Pod> measured = Pods(c.Shape, c.MeasureNamespace, c.MeasurePods, c.InitPods);
         var latency = new Latency();
+        int gen2 = GC.CollectionCount(2);
         long started = Stopwatch.GetTimestamp();
         foreach (V1Pod pod in measured)
         {
@@ -86,7 +91,7 @@ internal static class InProcessRun
             latency.RecordSince(t0);
         }
 
-        return new CycleFigures(c.MeasurePods, Stopwatch.GetElapsedTime(started), latency);
+        return new CycleFigures(c.MeasurePods, Stopwatch.GetElapsedTime(started), latency) { Gen2Collections = GC.CollectionCount(2) - gen2 };
     }
 
     private static SchedulerCache NewCache(InProcessCase c)

@@ -44,7 +44,7 @@ public sealed class NodeInfo
     public HashSet<(string Protocol, string HostIp, int Port)> UsedPorts { get; } = [];
 
     /// <summary>Pods here that declare pod affinity or anti-affinity terms (InterPodAffinity looks only at these).</summary>
-    public IEnumerable<V1Pod> PodsWithAffinity => _podsWithAffinity;
+    public IReadOnlyList<V1Pod> PodsWithAffinity => _podsWithAffinity;
 
     /// <summary>True when <see cref="PodsWithAffinity"/> is not empty.</summary>
     public bool HasPodsWithAffinity => _podsWithAffinity.Count > 0;
