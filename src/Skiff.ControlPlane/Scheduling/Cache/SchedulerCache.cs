@@ -11,7 +11,7 @@ namespace Skiff.ControlPlane.Scheduling.Cache;
 /// <see cref="AssumedPodTtl"/> after <see cref="FinishBinding"/> if no confirmation ever comes. Each change bumps a generation
 /// on the node, and <see cref="UpdateSnapshot"/> copies only the nodes changed since the previous snapshot. Thread-safe.
 /// </summary>
-public sealed class SchedulerCache
+public sealed partial class SchedulerCache
 {
     /// <summary>Upstream's durationToExpireAssumedPod.</summary>
     public static readonly TimeSpan AssumedPodTtl = TimeSpan.FromMinutes(15);
@@ -24,10 +24,6 @@ public sealed class SchedulerCache
 
     // Nodes changed since the last snapshot; upstream walks a generation-ordered list for the same purpose.
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
-
-    // Image name → nodes listing it (upstream's imageStates), updated only when a Node object changes, so ImageLocality does
-    // not walk every node's images in every cycle.
-    private readonly Dictionary<string, int> _imageCounts = new(StringComparer.Ordinal);
     private ClusterSnapshot _snapshot = ClusterSnapshot.Empty;
     private bool _nodeSetChanged;
     private long _generation;
@@ -263,46 +259,6 @@ public sealed class SchedulerCache
             _snapshot = new ClusterSnapshot(nodes, index, withAffinity, _generation, images);
             return _snapshot;
         }
-    }
-
-    // Counts the images of the dirty nodes whose Node object changed since the previous snapshot; a new dictionary only then.
-    private IReadOnlyDictionary<string, int> UpdateImageCountsLocked(ClusterSnapshot previous)
-    {
-        bool changed = false;
-        foreach (string name in _dirty)
-        {
-            V1Node? before = previous.Find(name)?.Node;
-            V1Node? after = _nodes.TryGetValue(name, out NodeEntry? entry) ? entry.Node : null;
-            if (!ReferenceEquals(before, after))
-            {
-                changed |= CountImages(before, -1) | CountImages(after, 1);
-            }
-        }
-
-        return changed ? new Dictionary<string, int>(_imageCounts, StringComparer.Ordinal) : previous.ImageNodeCounts;
-    }
-
-    private bool CountImages(V1Node? node, int delta)
-    {
-        if (node?.Status?.Images is not { Count: > 0 })
-        {
-            return false;
-        }
-
-        foreach (string name in Plugins.ImageLocality.ImageNames(node))
-        {
-            int count = _imageCounts.GetValueOrDefault(name) + delta;
-            if (count > 0)
-            {
-                _imageCounts[name] = count;
-            }
-            else
-            {
-                _imageCounts.Remove(name);
-            }
-        }
-
-        return true;
     }
 
     private void CleanupExpiredLocked()
