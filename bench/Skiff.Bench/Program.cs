@@ -11,6 +11,7 @@ internal static class Program
             ["store"] = Store.StoreBenchmark.RunAsync,
             ["api"] = Api.ApiBenchmark.RunAsync,
             ["controllers"] = Controllers.ControllersBenchmark.RunAsync,
+            ["scheduler"] = Scheduler.SchedulerBenchmark.RunAsync,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static async Task<int> Main(string[] args)

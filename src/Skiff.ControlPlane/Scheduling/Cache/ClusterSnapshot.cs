@@ -9,10 +9,12 @@ namespace Skiff.ControlPlane.Scheduling.Cache;
 /// </summary>
 public sealed class ClusterSnapshot : IClusterSnapshot
 {
-    public static ClusterSnapshot Empty { get; } = new([], FrozenDictionary<string, int>.Empty, [], 0);
+    public static ClusterSnapshot Empty { get; } = new([], FrozenDictionary<string, int>.Empty, [], 0, new Dictionary<string, int>());
 
-    internal ClusterSnapshot(NodeInfo[] nodes, FrozenDictionary<string, int> index, NodeInfo[] nodesWithPodAffinity, long generation)
+    internal ClusterSnapshot(
+        NodeInfo[] nodes, FrozenDictionary<string, int> index, NodeInfo[] nodesWithPodAffinity, long generation, IReadOnlyDictionary<string, int> imageNodeCounts)
     {
+        ImageNodeCounts = imageNodeCounts;
         NodeArray = nodes;
         Index = index;
         NodesWithPodAffinity = nodesWithPodAffinity;
@@ -22,6 +24,9 @@ public sealed class ClusterSnapshot : IClusterSnapshot
     public IReadOnlyList<NodeInfo> Nodes => NodeArray;
 
     public IReadOnlyList<NodeInfo> NodesWithPodAffinity { get; }
+
+    /// <summary>Image name → nodes that list it; shared between snapshots until a node's images change.</summary>
+    public IReadOnlyDictionary<string, int> ImageNodeCounts { get; }
 
     /// <summary>The cache generation this snapshot reflects.</summary>
     public long Generation { get; }

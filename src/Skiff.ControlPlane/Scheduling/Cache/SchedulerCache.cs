@@ -11,7 +11,7 @@ namespace Skiff.ControlPlane.Scheduling.Cache;
 /// <see cref="AssumedPodTtl"/> after <see cref="FinishBinding"/> if no confirmation ever comes. Each change bumps a generation
 /// on the node, and <see cref="UpdateSnapshot"/> copies only the nodes changed since the previous snapshot. Thread-safe.
 /// </summary>
-public sealed class SchedulerCache
+public sealed partial class SchedulerCache
 {
     /// <summary>Upstream's durationToExpireAssumedPod.</summary>
     public static readonly TimeSpan AssumedPodTtl = TimeSpan.FromMinutes(15);
@@ -27,6 +27,10 @@ public sealed class SchedulerCache
     private ClusterSnapshot _snapshot = ClusterSnapshot.Empty;
     private bool _nodeSetChanged;
     private long _generation;
+
+    // No assumed pod expires before this, so snapshots skip the expiry scan until then (every cycle takes a snapshot, and a
+    // busy scheduler holds thousands of assumed pods whose deadlines are all ~15 minutes away).
+    private DateTimeOffset _earliestDeadline = DateTimeOffset.MaxValue;
 
     public SchedulerCache(TimeProvider time)
     {
@@ -111,7 +115,12 @@ public sealed class SchedulerCache
         {
             if (_pods.TryGetValue(UidOf(pod), out PodEntry? entry) && entry.Assumed)
             {
-                entry.Deadline = _time.GetUtcNow() + AssumedPodTtl;
+                DateTimeOffset deadline = _time.GetUtcNow() + AssumedPodTtl;
+                entry.Deadline = deadline;
+                if (deadline < _earliestDeadline)
+                {
+                    _earliestDeadline = deadline;
+                }
             }
         }
     }
@@ -201,6 +210,7 @@ public sealed class SchedulerCache
             }
 
             ClusterSnapshot previous = _snapshot;
+            IReadOnlyDictionary<string, int> images = UpdateImageCountsLocked(previous);
             FrozenDictionary<string, int> index = previous.Index;
             NodeInfo[] nodes;
             if (_nodeSetChanged)
@@ -237,16 +247,16 @@ public sealed class SchedulerCache
                 }
 
                 rebuilt++;
-                affinityChanged |= old is null || old.PodsWithAffinity.Any() != nodes[slot].PodsWithAffinity.Any();
+                affinityChanged |= old is null || old.HasPodsWithAffinity != nodes[slot].HasPodsWithAffinity;
             }
 
             NodeInfo[] withAffinity = affinityChanged
-                ? [.. nodes.Where(n => n.PodsWithAffinity.Any())]
+                ? [.. nodes.Where(n => n.HasPodsWithAffinity)]
                 : (NodeInfo[])previous.NodesWithPodAffinity;
             _dirty.Clear();
             _nodeSetChanged = false;
             LastSnapshotRebuiltNodes = rebuilt;
-            _snapshot = new ClusterSnapshot(nodes, index, withAffinity, _generation);
+            _snapshot = new ClusterSnapshot(nodes, index, withAffinity, _generation, images);
             return _snapshot;
         }
     }
@@ -255,18 +265,34 @@ public sealed class SchedulerCache
     {
         if (_assumed.Count == 0)
         {
+            _earliestDeadline = DateTimeOffset.MaxValue;
             return;
         }
 
         DateTimeOffset now = _time.GetUtcNow();
+        if (now < _earliestDeadline)
+        {
+            return;
+        }
+
+        DateTimeOffset earliest = DateTimeOffset.MaxValue;
         foreach (string uid in _assumed.ToList())
         {
             PodEntry entry = _pods[uid];
-            if (entry.Deadline is DateTimeOffset deadline && deadline <= now)
+            if (entry.Deadline is DateTimeOffset deadline)
             {
-                RemovePodLocked(uid, entry);
+                if (deadline <= now)
+                {
+                    RemovePodLocked(uid, entry);
+                }
+                else if (deadline < earliest)
+                {
+                    earliest = deadline;
+                }
             }
         }
+
+        _earliestDeadline = earliest;
     }
 
     private void AddPodLocked(string uid, V1Pod pod, string nodeName, bool assumed)

@@ -34,12 +34,44 @@ public enum StatusCode
 /// <summary>Per-pod scratch space shared by the plugins of one scheduling cycle (PreFilter results read by Filter, …).</summary>
 public sealed class CycleState
 {
-    private readonly Dictionary<string, object> _values = new(StringComparer.Ordinal);
+    // A handful of keys per cycle, read once per plugin per node: a linear scan that compares the (constant, so usually the
+    // same) key string by reference first costs less than hashing the key on every read.
+    private readonly List<KeyValuePair<string, object>> _values = new(8);
 
-    public void Write(string key, object value) => _values[key] = value;
+    public void Write(string key, object value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        int index = IndexOf(key);
+        if (index >= 0)
+        {
+            _values[index] = new(key, value);
+        }
+        else
+        {
+            _values.Add(new(key, value));
+        }
+    }
 
     public T? Read<T>(string key)
-        where T : class => _values.TryGetValue(key, out object? value) ? value as T : null;
+        where T : class
+    {
+        int index = IndexOf(key);
+        return index >= 0 ? _values[index].Value as T : null;
+    }
+
+    private int IndexOf(string key)
+    {
+        for (int i = 0; i < _values.Count; i++)
+        {
+            string existing = _values[i].Key;
+            if (ReferenceEquals(existing, key) || string.Equals(existing, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 }
 
 /// <summary>The cluster as a cycle sees it: one immutable view of every node and the pods on it.</summary>
@@ -51,6 +83,12 @@ public interface IClusterSnapshot
 
     /// <summary>Nodes that hold at least one pod with pod affinity or anti-affinity terms.</summary>
     IReadOnlyList<NodeInfo> NodesWithPodAffinity { get; }
+
+    /// <summary>
+    /// Image name (as in node.status.images[].names) → how many nodes list it, kept by the cache as nodes change (upstream's
+    /// imageStates); null when this snapshot does not keep it, and ImageLocality counts over <see cref="Nodes"/> itself.
+    /// </summary>
+    IReadOnlyDictionary<string, int>? ImageNodeCounts => null;
 }
 
 public interface IPlugin

@@ -59,6 +59,12 @@ public sealed record Resources(long MilliCpu, long Memory, long EphemeralStorage
     public Resources Add(Resources other)
     {
         ArgumentNullException.ThrowIfNull(other);
+        if (other.Scalar.Count == 0)
+        {
+            // The dictionaries are never changed after construction, so this one can be shared.
+            return new Resources(MilliCpu + other.MilliCpu, Memory + other.Memory, EphemeralStorage + other.EphemeralStorage, Pods + other.Pods, Scalar);
+        }
+
         var scalar = new Dictionary<string, long>(Scalar, StringComparer.Ordinal);
         foreach ((string name, long value) in other.Scalar)
         {

@@ -29,7 +29,7 @@ public sealed class ImageLocality : IPreScorePlugin, IScorePlugin
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(snapshot);
-        state.Write(PreScoreKey, Spread(pod, snapshot.Nodes));
+        state.Write(PreScoreKey, snapshot.ImageNodeCounts is { } counts ? Spread(pod, snapshot.Nodes.Count, counts) : Spread(pod, snapshot.Nodes));
         return PluginStatus.Success;
     }
 
@@ -38,6 +38,12 @@ public sealed class ImageLocality : IPreScorePlugin, IScorePlugin
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(node);
+        if (node.Node.Status?.Images is not { Count: > 0 })
+        {
+            // No image on the node: the sum is 0, which scales to 0 whatever the number of containers.
+            return 0;
+        }
+
         ImageSpread spread = state.Read<ImageSpread>(PreScoreKey) ?? Spread(pod, [node]);
         Dictionary<string, long> sizes = ImageSizes(node.Node);
         long sum = 0;
@@ -73,13 +79,34 @@ public sealed class ImageLocality : IPreScorePlugin, IScorePlugin
         return IScorePlugin.MaxNodeScore * (clamped - MinThreshold) / (maxThreshold - MinThreshold);
     }
 
+    // From the cache's per-image node counts: no walk over every node's images.
+    private static ImageSpread Spread(V1Pod pod, int totalNodes, IReadOnlyDictionary<string, int> imageNodeCounts)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (V1Container container in Containers(pod))
+        {
+            string name = NormalizedImageName(container.Image);
+            if (imageNodeCounts.TryGetValue(name, out int count))
+            {
+                counts[name] = count;
+            }
+        }
+
+        return new ImageSpread(totalNodes, counts);
+    }
+
     private static ImageSpread Spread(V1Pod pod, IReadOnlyList<NodeInfo> nodes)
     {
         var wanted = new HashSet<string>(Containers(pod).Select(c => NormalizedImageName(c.Image)), StringComparer.Ordinal);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (NodeInfo node in nodes)
         {
-            foreach (V1ContainerImage image in node.Node.Status?.Images ?? [])
+            if (node.Node.Status?.Images is not { Count: > 0 } images)
+            {
+                continue;
+            }
+
+            foreach (V1ContainerImage image in images)
             {
                 foreach (string name in (image.Names ?? []).Distinct(StringComparer.Ordinal))
                 {
@@ -107,6 +134,10 @@ public sealed class ImageLocality : IPreScorePlugin, IScorePlugin
 
         return sizes;
     }
+
+    /// <summary>Each distinct name in the node's status.images, once (what <see cref="IClusterSnapshot.ImageNodeCounts"/> counts).</summary>
+    internal static IEnumerable<string> ImageNames(V1Node node) =>
+        (node.Status?.Images ?? []).SelectMany(i => i.Names ?? []).Distinct(StringComparer.Ordinal);
 
     private static IEnumerable<V1Container> Containers(V1Pod pod) => (pod.Spec?.InitContainers ?? []).Concat(pod.Spec?.Containers ?? []);
 

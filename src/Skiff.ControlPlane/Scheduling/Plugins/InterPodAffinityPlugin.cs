@@ -42,10 +42,16 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
         var prefilter = new PreFilterState(terms);
 
         // Existing pods' required anti-affinity can reject the incoming pod even if it declares nothing itself.
-        foreach (NodeInfo node in snapshot.NodesWithPodAffinity)
+        // Indexed loops: these walk every pod of the cluster in every cycle, and foreach over the list interfaces would allocate
+        // an enumerator per node.
+        IReadOnlyList<NodeInfo> withAffinity = snapshot.NodesWithPodAffinity;
+        for (int n = 0; n < withAffinity.Count; n++)
         {
-            foreach (V1Pod existing in node.PodsWithAffinity)
+            NodeInfo node = withAffinity[n];
+            IReadOnlyList<V1Pod> affinityPods = node.PodsWithAffinity;
+            for (int p = 0; p < affinityPods.Count; p++)
             {
+                V1Pod existing = affinityPods[p];
                 foreach (InterPodAffinityTerm term in InterPodAffinityTerms.OfExisting(existing).RequiredAntiAffinity)
                 {
                     if (term.Matches(pod, _namespaceLabels))
@@ -58,10 +64,15 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
 
         if (terms.RequiredAffinity.Count > 0 || terms.RequiredAntiAffinity.Count > 0)
         {
-            foreach (NodeInfo node in snapshot.Nodes)
+            IReadOnlyList<NodeInfo> nodes = snapshot.Nodes;
+            for (int n = 0; n < nodes.Count; n++)
             {
-                foreach (V1Pod existing in node.Pods)
+                NodeInfo node = nodes[n];
+                IReadOnlyList<V1Pod> pods = node.Pods;
+                for (int p = 0; p < pods.Count; p++)
                 {
+                    V1Pod existing = pods[p];
+
                     // An existing pod counts toward affinity only when it satisfies every required term at once.
                     if (InterPodAffinityTerms.MatchesAll(terms.RequiredAffinity, existing, _namespaceLabels))
                     {
@@ -141,17 +152,19 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
         // Without preferred terms of its own, only existing pods with terms can move the incoming pod's score.
         IReadOnlyList<NodeInfo> nodes = hasPreferred ? snapshot.Nodes : snapshot.NodesWithPodAffinity;
         var prescore = new PreScoreState();
-        foreach (NodeInfo node in nodes)
+        for (int n = 0; n < nodes.Count; n++)
         {
+            NodeInfo node = nodes[n];
             IDictionary<string, string>? labels = node.Node.Metadata?.Labels;
             if (labels is null || labels.Count == 0)
             {
                 continue;
             }
 
-            IEnumerable<V1Pod> pods = hasPreferred ? node.Pods : node.PodsWithAffinity;
-            foreach (V1Pod existing in pods)
+            IReadOnlyList<V1Pod> pods = hasPreferred ? node.Pods : node.PodsWithAffinity;
+            for (int p = 0; p < pods.Count; p++)
             {
+                V1Pod existing = pods[p];
                 // The incoming pod's preferences, matched against the existing pod.
                 AddTerms(prescore, terms.PreferredAffinity, existing, labels, 1);
                 AddTerms(prescore, terms.PreferredAntiAffinity, existing, labels, -1);

@@ -47,28 +47,42 @@ public sealed class NodeResourcesBalancedAllocation : IPreScorePlugin, IScorePlu
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(node);
         long[] podRequests = state.Read<long[]>(PreScoreKey) ?? ResourceAllocation.PodRequests(pod, _resources, useRequested: true);
-        long[] allocatable = new long[_resources.Count];
-        long[] requested = new long[_resources.Count];
+        int count = _resources.Count;
+        Span<long> allocatable = count <= 8 ? stackalloc long[count] : new long[count];
+        Span<long> requested = count <= 8 ? stackalloc long[count] : new long[count];
+        Span<double> fractions = count <= 8 ? stackalloc double[count] : new double[count];
         ResourceAllocation.Fill(node, _resources, podRequests, useRequested: true, allocatable, requested);
 
-        var fractions = new List<double>(_resources.Count);
-        for (int i = 0; i < _resources.Count; i++)
+        int used = 0;
+        for (int i = 0; i < count; i++)
         {
             if (allocatable[i] != 0)
             {
-                fractions.Add(Math.Min(1.0, (double)requested[i] / allocatable[i]));
+                fractions[used++] = Math.Min(1.0, (double)requested[i] / allocatable[i]);
             }
         }
 
         double std = 0;
-        if (fractions.Count == 2)
+        if (used == 2)
         {
             std = Math.Abs((fractions[0] - fractions[1]) / 2);
         }
-        else if (fractions.Count > 2)
+        else if (used > 2)
         {
-            double mean = fractions.Average();
-            std = Math.Sqrt(fractions.Sum(f => (f - mean) * (f - mean)) / fractions.Count);
+            double mean = 0;
+            for (int i = 0; i < used; i++)
+            {
+                mean += fractions[i];
+            }
+
+            mean /= used;
+            double squares = 0;
+            for (int i = 0; i < used; i++)
+            {
+                squares += (fractions[i] - mean) * (fractions[i] - mean);
+            }
+
+            std = Math.Sqrt(squares / used);
         }
 
         return (long)((1 - std) * IScorePlugin.MaxNodeScore);

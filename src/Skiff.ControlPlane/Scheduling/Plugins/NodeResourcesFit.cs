@@ -64,11 +64,13 @@ public sealed class NodeResourcesFit : IPreFilterPlugin, IFilterPlugin, IPreScor
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(node);
         Resources request = state.Read<Resources>(PreFilterKey) ?? PodRequests.Of(pod);
-        var reasons = new List<string>();
+
+        // Most nodes fit: the list of reasons is made only for one that does not.
+        List<string>? reasons = null;
         bool unresolvable = false;
         if (node.Pods.Count + 1 > node.Allocatable.Pods)
         {
-            reasons.Add(ErrReasonTooManyPods);
+            (reasons ??= []).Add(ErrReasonTooManyPods);
         }
 
         if (request.MilliCpu == 0 && request.Memory == 0 && request.EphemeralStorage == 0 && request.Scalar.Count == 0)
@@ -81,11 +83,14 @@ public sealed class NodeResourcesFit : IPreFilterPlugin, IFilterPlugin, IPreScor
         Check("cpu", request.MilliCpu, allocatable.MilliCpu, requested.MilliCpu);
         Check("memory", request.Memory, allocatable.Memory, requested.Memory);
         Check("ephemeral-storage", request.EphemeralStorage, allocatable.EphemeralStorage, requested.EphemeralStorage);
-        foreach ((string name, long value) in request.Scalar.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        if (request.Scalar.Count > 0)
         {
-            if (!Ignored(name))
+            foreach ((string name, long value) in request.Scalar.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                Check(name, value, allocatable.Scalar.GetValueOrDefault(name), requested.Scalar.GetValueOrDefault(name));
+                if (!Ignored(name))
+                {
+                    Check(name, value, allocatable.Scalar.GetValueOrDefault(name), requested.Scalar.GetValueOrDefault(name));
+                }
             }
         }
 
@@ -95,7 +100,7 @@ public sealed class NodeResourcesFit : IPreFilterPlugin, IFilterPlugin, IPreScor
         {
             if (want > 0 && want > capacity - used)
             {
-                reasons.Add(InsufficientReason(name));
+                (reasons ??= []).Add(InsufficientReason(name));
 
                 // Not even an empty node would fit it, so preempting pods here cannot help.
                 unresolvable |= want > capacity;
@@ -118,8 +123,8 @@ public sealed class NodeResourcesFit : IPreFilterPlugin, IFilterPlugin, IPreScor
         ArgumentNullException.ThrowIfNull(node);
         IReadOnlyList<ResourceWeight> resources = _args.Resources;
         long[] podRequests = state.Read<long[]>(PreScoreKey) ?? ResourceAllocation.PodRequests(pod, resources, useRequested: false);
-        long[] allocatable = new long[resources.Count];
-        long[] requested = new long[resources.Count];
+        Span<long> allocatable = resources.Count <= 8 ? stackalloc long[resources.Count] : new long[resources.Count];
+        Span<long> requested = resources.Count <= 8 ? stackalloc long[resources.Count] : new long[resources.Count];
         ResourceAllocation.Fill(node, resources, podRequests, useRequested: false, allocatable, requested);
 
         long score = 0, weightSum = 0;
@@ -198,7 +203,7 @@ public sealed class NodeResourcesFit : IPreFilterPlugin, IFilterPlugin, IPreScor
             : Linear(requested * MaxUtilization / capacity);
     }
 
-    private static PluginStatus Result(List<string> reasons, bool unresolvable) => reasons.Count == 0
+    private static PluginStatus Result(List<string>? reasons, bool unresolvable) => reasons is null
         ? PluginStatus.Success
         : new PluginStatus(unresolvable ? StatusCode.UnschedulableAndUnresolvable : StatusCode.Unschedulable, reasons, PluginName);
 

@@ -27,15 +27,9 @@ public static class NonZeroRequests
     public static (long MilliCpu, long Memory) OfNode(NodeInfo node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        long cpu = 0, memory = 0;
-        foreach (V1Pod pod in node.Pods)
-        {
-            Resources requests = Of(pod);
-            cpu += requests.MilliCpu;
-            memory += requests.Memory;
-        }
 
-        return (cpu, memory);
+        // Kept up to date by NodeInfo on every add and remove, so scoring does not walk the node's pods.
+        return node.NonZeroRequested;
     }
 
     private static Resources Compute(V1Pod pod) => PodRequests.Of(pod, Requests);

@@ -31,7 +31,7 @@ internal static class ResourceAllocation
     /// Fills allocatable and requested (node plus pod) per resource. cpu and memory use the non-zero node sums unless
     /// <paramref name="useRequested"/>; an extended resource the pod does not request is left at 0/0 so it is not scored.
     /// </summary>
-    public static void Fill(NodeInfo node, IReadOnlyList<ResourceWeight> resources, long[] podRequests, bool useRequested, long[] allocatable, long[] requested)
+    public static void Fill(NodeInfo node, IReadOnlyList<ResourceWeight> resources, long[] podRequests, bool useRequested, Span<long> allocatable, Span<long> requested)
     {
         (long MilliCpu, long Memory)? nonZero = null;
         for (int i = 0; i < resources.Count; i++)

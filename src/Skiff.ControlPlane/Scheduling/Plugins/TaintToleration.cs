@@ -30,7 +30,12 @@ public sealed class TaintToleration : IFilterPlugin, IPreScorePlugin, IScorePlug
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(node);
         IList<V1Toleration>? tolerations = pod.Spec?.Tolerations;
-        foreach (V1Taint taint in node.Node.Spec?.Taints ?? [])
+        if (node.Node.Spec?.Taints is not { Count: > 0 } taints)
+        {
+            return PluginStatus.Success;
+        }
+
+        foreach (V1Taint taint in taints)
         {
             if (taint.Effect is "NoSchedule" or "NoExecute" && !Tolerations.AnyTolerates(tolerations, taint))
             {
@@ -53,9 +58,14 @@ public sealed class TaintToleration : IFilterPlugin, IPreScorePlugin, IScorePlug
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(node);
+        if (node.Node.Spec?.Taints is not { Count: > 0 } taints)
+        {
+            return 0;
+        }
+
         List<V1Toleration> tolerations = state.Read<List<V1Toleration>>(PreScoreKey) ?? PreferNoScheduleTolerations(pod);
         long intolerable = 0;
-        foreach (V1Taint taint in node.Node.Spec?.Taints ?? [])
+        foreach (V1Taint taint in taints)
         {
             if (taint.Effect == "PreferNoSchedule" && !Tolerations.AnyTolerates(tolerations, taint))
             {
