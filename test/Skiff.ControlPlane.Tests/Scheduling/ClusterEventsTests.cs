@@ -92,6 +92,72 @@ public sealed class ClusterEventsTests : IDisposable
         Assert.Equal((0, 1), (_queue.UnschedulableCount, _queue.BackoffCount));
     }
 
+    [Fact]
+    public async Task MoveAllToActiveOrBackoff_BoundPod_RetriesOnlyPodsWhoseAffinityItCouldSatisfy()
+    {
+        V1Pod wantsCache = Pod("wants-cache");
+        wantsCache.Spec.Affinity = new V1Affinity { PodAffinity = new V1PodAffinity { RequiredDuringSchedulingIgnoredDuringExecution = [Term("cache")] } };
+        V1Pod avoidsWeb = Pod("avoids-web");
+        avoidsWeb.Spec.Affinity = new V1Affinity { PodAntiAffinity = new V1PodAntiAffinity { RequiredDuringSchedulingIgnoredDuringExecution = [Term("web")] } };
+        await FailAsync(wantsCache, "InterPodAffinity");
+        await FailAsync(avoidsWeb, "InterPodAffinity");
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        _queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodAdd, Labelled("web-1", "web"));
+        Assert.Equal((0, 2), (_queue.ActiveCount, _queue.UnschedulableCount));
+
+        _queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodAdd, Labelled("cache-1", "cache"));
+        Assert.Equal("wants-cache", (await _queue.PopAsync(CancellationToken.None)).Pod.Metadata.Name);
+
+        _queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete, Labelled("cache-1", "cache"));
+        Assert.Equal(1, _queue.UnschedulableCount);
+        _queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete, Labelled("web-1", "web"));
+        Assert.Equal("avoids-web", (await _queue.PopAsync(CancellationToken.None)).Pod.Metadata.Name);
+    }
+
+    [Fact]
+    public async Task MoveAllToActiveOrBackoff_BoundPodOutsideTheSpreadSelector_RetriesNothing()
+    {
+        V1Pod spread = Pod("spread");
+        spread.Spec.TopologySpreadConstraints =
+        [
+            new V1TopologySpreadConstraint
+            {
+                MaxSkew = 1,
+                TopologyKey = "kubernetes.io/hostname",
+                WhenUnsatisfiable = "DoNotSchedule",
+                LabelSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } },
+            },
+        ];
+        await FailAsync(spread, "PodTopologySpread");
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        _queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete, Labelled("db-1", "db"));
+        Assert.Equal(1, _queue.UnschedulableCount);
+        _queue.MoveAllToActiveOrBackoff(ClusterEvents.AssignedPodDelete, Labelled("web-1", "web"));
+        Assert.Equal(1, _queue.ActiveCount);
+    }
+
+    private static V1PodAffinityTerm Term(string app) => new()
+    {
+        TopologyKey = "kubernetes.io/hostname",
+        LabelSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = app } },
+    };
+
+    private static V1Pod Labelled(string name, string app)
+    {
+        V1Pod pod = Pod(name);
+        pod.Metadata.Labels = new Dictionary<string, string> { ["app"] = app };
+        return pod;
+    }
+
+    private async Task FailAsync(V1Pod pod, string plugin)
+    {
+        _queue.Add(pod);
+        QueuedPodInfo info = await _queue.PopAsync(CancellationToken.None);
+        _queue.AddUnschedulable(info, [plugin]);
+    }
+
     private async Task<QueuedPodInfo> FailAsync(string name, string plugin)
     {
         _queue.Add(Pod(name));
