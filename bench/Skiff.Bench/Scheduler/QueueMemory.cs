@@ -10,6 +10,12 @@ namespace Skiff.Bench.Scheduler;
 /// <summary>Managed heap (after a full blocking GC) at each step of holding 100,000 pending pods in process.</summary>
 internal sealed record MemoryFigures(int Pods, long Empty, long PodsOnly, long Queued, long AfterOneAttempt, int Unschedulable)
 {
+    /// <summary>The process's resident set at the same four points (after the same full GCs).</summary>
+    public (long Empty, long PodsOnly, long Queued, long AfterOneAttempt) Rss { get; init; }
+
+    /// <summary>The process's resident set with every pod tried once: what the whole bench process holds for the backlog.</summary>
+    public long RssGrowth => Rss.AfterOneAttempt - Rss.Empty;
+
     /// <summary>What the informer would hold anyway: the pod objects.</summary>
     public long PodBytes => PodsOnly - Empty;
 
@@ -29,6 +35,7 @@ internal static class QueueMemory
     public static async Task<MemoryFigures> MeasureAsync(int count, CancellationToken cancellationToken)
     {
         long empty = GC.GetTotalMemory(forceFullCollection: true);
+        long rssEmpty = Rss();
         var pods = new List<V1Pod>(count);
         for (int i = 0; i < count; i++)
         {
@@ -36,6 +43,7 @@ internal static class QueueMemory
         }
 
         long podsOnly = GC.GetTotalMemory(forceFullCollection: true);
+        long rssPods = Rss();
         var cache = new SchedulerCache(TimeProvider.System);
         using var queue = new SchedulingQueue(TimeProvider.System);
         var scheduler = new Sched([DefaultProfile.Create()], queue, cache, (_, _, _) => Task.CompletedTask, null, NullLogger<Sched>.Instance);
@@ -45,6 +53,7 @@ internal static class QueueMemory
         }
 
         long queued = GC.GetTotalMemory(forceFullCollection: true);
+        long rssQueued = Rss();
         for (int i = 0; i < count; i++)
         {
             ScheduleResult? result = await scheduler.ScheduleOneAsync(cancellationToken);
@@ -55,9 +64,16 @@ internal static class QueueMemory
         }
 
         long attempted = GC.GetTotalMemory(forceFullCollection: true);
+        long rssAttempted = Rss();
         int unschedulable = queue.UnschedulableCount;
         GC.KeepAlive(pods);
         GC.KeepAlive(cache);
-        return new MemoryFigures(count, empty, podsOnly, queued, attempted, unschedulable);
+        return new MemoryFigures(count, empty, podsOnly, queued, attempted, unschedulable) { Rss = (rssEmpty, rssPods, rssQueued, rssAttempted) };
+    }
+
+    private static long Rss()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.WorkingSet64;
     }
 }

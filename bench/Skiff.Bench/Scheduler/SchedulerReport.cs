@@ -55,11 +55,17 @@ internal static class SchedulerReport
             output.WriteLine();
             output.WriteLine($"5. Memory, in process: managed heap after a full GC with {m.Pods:#,0} pending pod-default pods; no nodes, so each attempt fails.");
             output.WriteLine("   Baseline: the pod objects alone (what the scheduler's informer holds in any case).");
-            var table = new TextTable("step", "heap growth", "per pod", "vs pods alone");
-            table.Add("pods alone (baseline)", Mb(m.PodBytes), Bytes(m.PodBytes / m.Pods), "1.00x");
-            table.Add("+ queued (activeQ)", Mb(m.QueueBytes), Bytes(m.QueueBytes / m.Pods), Ratio((double)m.QueueBytes / m.PodBytes));
-            table.Add($"+ one failed attempt each ({m.Unschedulable:#,0} unschedulable)", Mb(m.AttemptedBytes), Bytes(m.AttemptedBytes / m.Pods), Ratio((double)m.AttemptedBytes / m.PodBytes));
+            var table = new TextTable("step", "heap growth", "per pod", "vs pods alone", "RSS growth");
+            table.Add("pods alone (baseline)", Mb(m.PodBytes), Bytes(m.PodBytes / m.Pods), "1.00x", Mb(m.Rss.PodsOnly - m.Rss.Empty));
+            table.Add("+ queued (activeQ)", Mb(m.QueueBytes), Bytes(m.QueueBytes / m.Pods), Ratio((double)m.QueueBytes / m.PodBytes), Mb(m.Rss.Queued - m.Rss.PodsOnly));
+            table.Add(
+                $"+ one failed attempt each ({m.Unschedulable:#,0} unschedulable)",
+                Mb(m.AttemptedBytes),
+                Bytes(m.AttemptedBytes / m.Pods),
+                Ratio((double)m.AttemptedBytes / m.PodBytes),
+                Mb(m.Rss.AfterOneAttempt - m.Rss.PodsOnly));
             table.Write(output);
+            output.WriteLine($"   Process RSS with the whole backlog (pods, queue, attempts): +{Mb(m.RssGrowth)} over the empty process ({Mb(m.Rss.AfterOneAttempt)} in all).");
         }
 
         output.WriteLine();
