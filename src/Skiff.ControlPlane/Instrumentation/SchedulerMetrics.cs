@@ -18,7 +18,7 @@ public sealed class SchedulerMetrics
     private readonly Histogram _attemptDuration;
     private readonly Gauge _pending;
     private readonly Counter _preemptionAttempts;
-    private Func<(int Active, int Backoff, int Unschedulable)>? _queueCounts;
+    private Func<(int Active, int Backoff, int Unschedulable, int Gated)>? _queueCounts;
 
     public SchedulerMetrics(CollectorRegistry registry)
     {
@@ -47,14 +47,14 @@ public sealed class SchedulerMetrics
     public void PreemptionAttempted() => _preemptionAttempts.Inc();
 
     /// <summary>Where scheduler_pending_pods reads from: the current term's queue (null when not leading).</summary>
-    public void ObserveQueue(Func<(int Active, int Backoff, int Unschedulable)>? counts) => _queueCounts = counts;
+    public void ObserveQueue(Func<(int Active, int Backoff, int Unschedulable, int Gated)>? counts) => _queueCounts = counts;
 
     private void UpdatePending()
     {
-        (int active, int backoff, int unschedulable) = _queueCounts?.Invoke() ?? (0, 0, 0);
+        (int active, int backoff, int unschedulable, int gated) = _queueCounts?.Invoke() ?? (0, 0, 0, 0);
         _pending.WithLabels("active").Set(active);
         _pending.WithLabels("backoff").Set(backoff);
         _pending.WithLabels("unschedulable").Set(unschedulable);
-        _pending.WithLabels("gated").Set(0);
+        _pending.WithLabels("gated").Set(gated);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -55,6 +56,7 @@ public sealed class SchedulerRunner
         await using var informers = new SharedInformerFactory(_client, _time, _loggers, TimeSpan.Zero);
         IReadOnlyList<Profile> profiles = _profiles(SchedulerListers.Create(informers));
         var served = new HashSet<string>(profiles.Select(p => p.SchedulerName), StringComparer.Ordinal);
+        var gated = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var cache = new SchedulerCache(_time);
         using var queue = new SchedulingQueue(_time);
         var api = new SchedulerApi(_client, _events, _time);
@@ -76,10 +78,11 @@ public sealed class SchedulerRunner
             },
             onDelete: cache.RemoveNode));
         informers.Pods().AddEventHandler(new InformerHandler<V1Pod>(
-            onAdd: pod => OnPod(pod, cache, queue, served),
-            onUpdate: (old, pod) => OnPod(pod, cache, queue, served, old),
+            onAdd: pod => OnPod(pod, cache, queue, served, gated),
+            onUpdate: (old, pod) => OnPod(pod, cache, queue, served, gated, old),
             onDelete: pod =>
             {
+                gated.TryRemove(pod.Metadata?.Uid ?? string.Empty, out _);
                 if (string.IsNullOrEmpty(pod.Spec?.NodeName))
                 {
                     queue.Delete(pod);
@@ -111,7 +114,7 @@ public sealed class SchedulerRunner
             Metrics = Metrics,
             PodDisruptionBudgets = pdbs.Cache.List,
         };
-        Metrics?.ObserveQueue(() => (queue.ActiveCount, queue.BackoffCount, queue.UnschedulableCount));
+        Metrics?.ObserveQueue(() => (queue.ActiveCount, queue.BackoffCount, queue.UnschedulableCount, gated.Count));
         try
         {
             await scheduler.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -128,7 +131,8 @@ public sealed class SchedulerRunner
             onUpdate: (_, _) => queue.MoveAllToActiveOrBackoff(ClusterEvents.StorageChange),
             onDelete: _ => { });
 
-    private static void OnPod(V1Pod pod, SchedulerCache cache, SchedulingQueue queue, HashSet<string> served, V1Pod? old = null)
+    private static void OnPod(
+        V1Pod pod, SchedulerCache cache, SchedulingQueue queue, HashSet<string> served, ConcurrentDictionary<string, bool> gated, V1Pod? old = null)
     {
         bool terminal = pod.Status?.Phase is "Succeeded" or "Failed";
         if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
@@ -157,7 +161,18 @@ public sealed class SchedulerRunner
             return;
         }
 
-        if (terminal || pod.Metadata.DeletionTimestamp is not null || !served.Contains(pod.Spec?.SchedulerName ?? Profile.DefaultSchedulerName))
+        // Scheduling gates (upstream's SchedulingGates PreEnqueue plugin): the pod waits outside the queue until they are removed.
+        bool isGated = pod.Spec?.SchedulingGates is { Count: > 0 } && !terminal && pod.Metadata.DeletionTimestamp is null;
+        if (isGated)
+        {
+            gated[pod.Metadata.Uid ?? string.Empty] = true;
+        }
+        else
+        {
+            gated.TryRemove(pod.Metadata.Uid ?? string.Empty, out _);
+        }
+
+        if (terminal || pod.Metadata.DeletionTimestamp is not null || !served.Contains(pod.Spec?.SchedulerName ?? Profile.DefaultSchedulerName) || isGated)
         {
             queue.Delete(pod);
             return;

@@ -45,6 +45,22 @@ internal sealed class PodStrategy : ResourceStrategy
         }
 
         pod.Status = new V1PodStatus { Phase = "Pending", QosClass = QosClass(spec) };
+
+        // As upstream's strategy: a gated pod says why it waits (kubectl get shows SchedulingGated); the scheduler leaves it alone.
+        if (spec.SchedulingGates is { Count: > 0 })
+        {
+            pod.Status.Conditions =
+            [
+                new V1PodCondition
+                {
+                    Type = "PodScheduled",
+                    Status = "False",
+                    Reason = "SchedulingGated",
+                    Message = "Scheduling is blocked due to non-empty scheduling gates",
+                    LastTransitionTime = context.Now,
+                },
+            ];
+        }
     }
 
     public override void PrepareForUpdate(IKubernetesObject<V1ObjectMeta> item, IKubernetesObject<V1ObjectMeta> old, ApiContext context)
@@ -81,6 +97,18 @@ internal sealed class PodStrategy : ResourceStrategy
             }
 
             comparable.ActiveDeadlineSeconds = before.ActiveDeadlineSeconds;
+
+            // Scheduling gates may only be removed (upstream: "only deletion is allowed").
+            HashSet<string> gatesBefore = [.. (before.SchedulingGates ?? []).Select(g => g.Name)];
+            foreach (V1PodSchedulingGate gate in comparable.SchedulingGates ?? [])
+            {
+                if (!gatesBefore.Contains(gate.Name))
+                {
+                    errors.Forbidden("spec.schedulingGates", $"only deletion is allowed, but found new scheduling gate '{gate.Name}'");
+                }
+            }
+
+            comparable.SchedulingGates = before.SchedulingGates;
             comparable.Tolerations = before.Tolerations;
             if (string.IsNullOrEmpty(before.NodeName))
             {
