@@ -269,17 +269,22 @@ public sealed class JobServerTests(ControlPlaneServerFixture fixture) : IClassFi
         public async Task SetPhaseAsync(V1Pod pod, string phase)
         {
             V1Pod update = ReplicaSetSync.Clone(pod);
-            update.Status ??= new V1PodStatus();
-            update.Status.Phase = phase;
-            try
+
+            // As a kubelet does, a status write that lost a race with the controller (finalizers, labels) is retried on a
+            // fresh read.
+            for (int attempt = 0; ; attempt++)
             {
-                await Client.CoreV1.ReplaceNamespacedPodStatusAsync(update, pod.Metadata.Name, Namespace, cancellationToken: Token);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-            {
-                V1Pod fresh = await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, Namespace, cancellationToken: Token);
-                fresh.Status.Phase = phase;
-                await Client.CoreV1.ReplaceNamespacedPodStatusAsync(fresh, pod.Metadata.Name, Namespace, cancellationToken: Token);
+                update.Status ??= new V1PodStatus();
+                update.Status.Phase = phase;
+                try
+                {
+                    await Client.CoreV1.ReplaceNamespacedPodStatusAsync(update, pod.Metadata.Name, Namespace, cancellationToken: Token);
+                    return;
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < 10)
+                {
+                    update = await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, Namespace, cancellationToken: Token);
+                }
             }
         }
 
