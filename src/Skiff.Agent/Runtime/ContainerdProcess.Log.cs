@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Skiff.Agent.Runtime;
+
+public sealed partial class ContainerdProcess
+{
+    private static partial class Log
+    {
+        [LoggerMessage(8000, LogLevel.Information, "containerd started (pid {Pid}) on {Socket}")]
+        public static partial void Started(ILogger logger, int pid, string socket);
+
+        [LoggerMessage(8001, LogLevel.Information, "containerd (pid {Pid}) CRI ready after {Milliseconds:F0} ms")]
+        public static partial void Ready(ILogger logger, int pid, double milliseconds);
+
+        [LoggerMessage(8002, LogLevel.Information, "sandbox image {Image} built and imported")]
+        public static partial void PauseImageImported(ILogger logger, string image);
+
+        [LoggerMessage(8003, LogLevel.Warning, "containerd (pid {Pid}) still running {Seconds:F0} s after SIGTERM; sending SIGKILL")]
+        public static partial void Killed(ILogger logger, int pid, double seconds);
+
+        [LoggerMessage(8004, LogLevel.Information, "containerd (pid {Pid}) exited with {ExitCode}")]
+        public static partial void Stopped(ILogger logger, int pid, int exitCode);
+
+        [LoggerMessage(8005, LogLevel.Debug, "containerd: {Line}")]
+        public static partial void Output(ILogger logger, string line);
+    }
+}
