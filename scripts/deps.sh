@@ -2,7 +2,10 @@
 # Installs the Debian packages Skiff and its tests use, idempotently. Sourced by up.sh and test.sh.
 set -euo pipefail
 
-SKIFF_PACKAGES=(etcd-server etcd-client sqlite3 ca-certificates openssl curl iproute2 iptables procps python3 python3-kubernetes)
+# containerd, runc and the CNI plugins run pods (Skiff.Agent/Runtime); gcc and libc6-dev build the pause image at start;
+# busybox-static fills the tests' container image, since nothing is downloaded.
+SKIFF_PACKAGES=(etcd-server etcd-client sqlite3 ca-certificates openssl curl iproute2 iptables procps python3 python3-kubernetes
+  containerd runc containernetworking-plugins gcc libc6-dev busybox-static)
 
 skiff_install_packages() {
   local missing=()
