@@ -1,4 +1,5 @@
 using System.Text;
+using Google.Protobuf;
 using Skiff.Agent.Runtime;
 using Skiff.Agent.Runtime.Cri;
 
@@ -63,6 +64,7 @@ public sealed class ContainerdProcessTests
             Metadata = new ContainerMetadata { Name = "app" },
             Image = new ImageSpec { Image = busybox },
             Command = { "sh", "-c", "echo hello; sleep 3600" },
+            Envs = { new KeyValue { Key = "GREETING", Value = ByteString.CopyFromUtf8("hello") } },
             LogPath = "app/0.log",
             Linux = new LinuxContainerConfig(),
         };
@@ -77,8 +79,9 @@ public sealed class ContainerdProcessTests
         Assert.Contains(" stdout F hello", await ReadLogAsync(Path.Combine(node.LogDir, "app", "0.log"), "hello", cts.Token), StringComparison.Ordinal);
 
         var exec = await client.Runtime.ExecSyncAsync(
-            new ExecSyncRequest { ContainerId = created.ContainerId, Cmd = { "sh", "-c", "echo hello-exec" }, Timeout = 10 },
+            new ExecSyncRequest { ContainerId = created.ContainerId, Cmd = { "sh", "-c", "echo $GREETING-exec" }, Timeout = 10 },
             client.Options(cts.Token, TimeSpan.FromSeconds(15)));
+        // The exec sees the container's environment: GREETING was passed as a CRI KeyValue.
         Assert.Equal(0, exec.ExitCode);
         Assert.Equal("hello-exec\n", exec.Stdout.ToStringUtf8());
 
