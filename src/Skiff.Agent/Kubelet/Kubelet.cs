@@ -1,0 +1,73 @@
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Skiff.Agent.Runtime;
+using Skiff.Machinery.Informers;
+
+namespace Skiff.Agent.Kubelet;
+
+/// <summary>
+/// The node agent's pod lifecycle core: registers the Node and renews its Lease (<see cref="NodeRegistration"/>), follows
+/// the pods bound to it and runs them on a CRI runtime (<see cref="PodWorkers"/>). Talks to the API only through
+/// <see cref="IKubernetes"/>.
+/// </summary>
+public sealed class Kubelet
+{
+    private readonly IKubernetes _client;
+    private readonly CriClient _cri;
+    private readonly KubeletOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+
+    public Kubelet(IKubernetes client, CriClient cri, KubeletOptions options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(cri);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _client = client;
+        _cri = cri;
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<Kubelet>();
+    }
+
+    /// <summary>Registers the node (retrying until it succeeds), then runs the lease and pod loops until cancelled; returns once they stopped.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var registration = new NodeRegistration(_client, _cri, _options, _logger);
+        try
+        {
+            await RegisterAsync(registration, cancellationToken).ConfigureAwait(false);
+            await using var factory = new SharedInformerFactory(_client, TimeProvider.System, _loggerFactory, TimeSpan.Zero);
+            SharedInformer<V1Pod> pods = factory.GetOrCreate(c => PodWorkers.ListWatchFor(c, _options.NodeName), null);
+            var workers = new PodWorkers(_client, _cri, pods, _options, _logger);
+            pods.AddEventHandler(workers.Handler);
+            factory.Start(cancellationToken);
+            await factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(registration.RunLeaseAsync(cancellationToken), workers.RunAsync(cancellationToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task RegisterAsync(NodeRegistration registration, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await registration.RegisterAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or Grpc.Core.RpcException && !cancellationToken.IsCancellationRequested)
+            {
+                KubeletLog.RegisterFailed(_logger, _options.NodeName, e);
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
