@@ -101,7 +101,38 @@ public sealed class KubeletTests(KubeletFixture fixture) : IClassFixture<Kubelet
         Assert.DoesNotContain(sandboxes.Items, s => s.Metadata.Uid == created.Metadata.Uid);
     }
 
-    private async Task<V1Pod> CreatePodAsync(string prefix, string script, string restartPolicy, CancellationToken cancellationToken)
+    [Fact]
+    public async Task Pod_ForceDeletedFromApi_HasItsSandboxRemovedByTheRelist()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        V1Pod created = await CreatePodAsync("forced", "echo hi; sleep 3600", "Always", cts.Token);
+        await WaitForPodAsync(created, p => p.Status?.Phase == "Running", cts.Token);
+
+        // Grace 0 removes the pod from the API at once: the kubelet never sees a deletionTimestamp, only the pod going away.
+        await Client.CoreV1.DeleteNamespacedPodAsync(created.Metadata.Name, "default", new V1DeleteOptions { GracePeriodSeconds = 0 }, cancellationToken: cts.Token);
+
+        var cri = fixture.Node.Client;
+        await WaitForAsync(
+            async ct => (await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), cri.Options(ct))).Items.Any(s => s.Metadata.Uid == created.Metadata.Uid) ? null : "removed",
+            _ => true,
+            cts.Token);
+    }
+
+    [Fact]
+    public async Task Pod_WithAnImageThatCannotBePulled_StaysPendingWithErrImagePull()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        // Nothing listens on loopback port 1, so the pull fails without leaving the machine.
+        V1Pod created = await CreatePodAsync("nopull", "true", "Never", cts.Token, image: "127.0.0.1:1/skiff/missing:1");
+
+        V1Pod pending = await WaitForPodAsync(created, p => p.Status?.ContainerStatuses?.SingleOrDefault()?.State?.Waiting?.Reason == "ErrImagePull", cts.Token);
+
+        Assert.Equal("Pending", pending.Status.Phase);
+        Assert.False(pending.Status.ContainerStatuses.Single().Ready);
+        await Client.CoreV1.DeleteNamespacedPodAsync(created.Metadata.Name, "default", cancellationToken: cts.Token);
+    }
+
+    private async Task<V1Pod> CreatePodAsync(string prefix, string script, string restartPolicy, CancellationToken cancellationToken, string image = KubeletFixture.BusyboxImage)
     {
         var pod = new V1Pod
         {
@@ -110,7 +141,7 @@ public sealed class KubeletTests(KubeletFixture fixture) : IClassFixture<Kubelet
             {
                 NodeName = fixture.NodeName,
                 RestartPolicy = restartPolicy,
-                Containers = [new V1Container { Name = "app", Image = KubeletFixture.BusyboxImage, Command = ["sh", "-c", script] }],
+                Containers = [new V1Container { Name = "app", Image = image, Command = ["sh", "-c", script] }],
             },
         };
         return await Client.CoreV1.CreateNamespacedPodAsync(pod, "default", cancellationToken: cancellationToken);
