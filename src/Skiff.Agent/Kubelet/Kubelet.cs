@@ -48,9 +48,9 @@ public sealed class Kubelet
             await factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(registration.RunLeaseAsync(cancellationToken), workers.RunAsync(cancellationToken)).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopped.
+            // Stopped (a cancelled gRPC or HTTP call may surface as its own exception type rather than OperationCanceledException).
         }
     }
 

@@ -66,7 +66,7 @@ public sealed partial class PodWorkers
 
             state.Launched = false;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping; the next kubelet's relist sees whatever was created.
         }

@@ -71,8 +71,9 @@ public sealed partial class PodWorkers
             {
                 KubeletLog.RelistFailed(_logger, _options.RelistInterval.TotalSeconds, e);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // A call cut short by the stop surfaces as RpcException(Cancelled) as often as OperationCanceledException.
                 break;
             }
 
@@ -236,7 +237,7 @@ public sealed partial class PodWorkers
         {
             KubeletLog.PodTerminateFailed(_logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, e);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping; the next kubelet's relist finishes it.
         }
@@ -258,7 +259,7 @@ public sealed partial class PodWorkers
         {
             KubeletLog.RelistFailed(_logger, _options.RelistInterval.TotalSeconds, e);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping.
         }
