@@ -19,8 +19,9 @@ public sealed class Kubelet
     private readonly KubeletOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public Kubelet(IKubernetes client, CriClient cri, KubeletOptions options, ILoggerFactory loggerFactory)
+    public Kubelet(IKubernetes client, CriClient cri, KubeletOptions options, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(cri);
@@ -31,18 +32,19 @@ public sealed class Kubelet
         _options = options;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<Kubelet>();
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>Registers the node (retrying until it succeeds), then runs the lease and pod loops until cancelled; returns once they stopped.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var registration = new NodeRegistration(_client, _cri, _options, _logger);
+        var registration = new NodeRegistration(_client, _cri, _options, _logger, _time);
         try
         {
             await RegisterAsync(registration, cancellationToken).ConfigureAwait(false);
-            await using var factory = new SharedInformerFactory(_client, TimeProvider.System, _loggerFactory, TimeSpan.Zero);
+            await using var factory = new SharedInformerFactory(_client, _time, _loggerFactory, TimeSpan.Zero);
             SharedInformer<V1Pod> pods = factory.GetOrCreate(c => PodWorkers.ListWatchFor(c, _options.NodeName), null);
-            var workers = new PodWorkers(_client, _cri, pods, _options, _logger);
+            var workers = new PodWorkers(_client, _cri, pods, _options, _logger, _time);
             pods.AddEventHandler(workers.Handler);
             factory.Start(cancellationToken);
             await factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
@@ -66,7 +68,7 @@ public sealed class Kubelet
             catch (Exception e) when (e is HttpOperationException or HttpRequestException or Grpc.Core.RpcException && !cancellationToken.IsCancellationRequested)
             {
                 KubeletLog.RegisterFailed(_logger, _options.NodeName, e);
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(2), _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -22,9 +22,11 @@ public sealed class NodeRegistration
     private readonly CriClient _cri;
     private readonly KubeletOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public NodeRegistration(IKubernetes client, CriClient cri, KubeletOptions options, ILogger logger)
+    public NodeRegistration(IKubernetes client, CriClient cri, KubeletOptions options, ILogger logger, TimeProvider timeProvider)
     {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(cri);
         ArgumentNullException.ThrowIfNull(options);
@@ -33,6 +35,7 @@ public sealed class NodeRegistration
         _cri = cri;
         _options = options;
         _logger = logger;
+        _time = timeProvider;
     }
 
     /// <summary>Creates the Node (or updates its labels and addresses when it exists), writes its status, and creates its Lease.</summary>
@@ -61,7 +64,7 @@ public sealed class NodeRegistration
         }
 
         var capacity = Capacity();
-        DateTime now = DateTime.UtcNow;
+        DateTime now = Seconds(_time.GetUtcNow().UtcDateTime);
         V1NodeCondition Condition(string type, string status, string reason, string message) =>
             new() { Type = type, Status = status, Reason = reason, Message = message, LastHeartbeatTime = now, LastTransitionTime = now };
         var status = new V1Node
@@ -120,7 +123,7 @@ public sealed class NodeRegistration
     /// <summary>Renews the Lease every <see cref="KubeletOptions.LeaseRenewInterval"/> until cancelled; a failed renewal is retried on the next tick.</summary>
     public async Task RunLeaseAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_options.LeaseRenewInterval);
+        using var timer = new PeriodicTimer(_options.LeaseRenewInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
@@ -143,7 +146,7 @@ public sealed class NodeRegistration
 
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
-        string now = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        string now = _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
         string patch = $$$"""{"spec":{"holderIdentity":"{{{_options.NodeName}}}","renewTime":"{{{now}}}"}}""";
         await _client.CoordinationV1.PatchNamespacedLeaseAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), _options.NodeName, LeaseNamespace,
             cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -162,6 +165,8 @@ public sealed class NodeRegistration
             ["pods"] = new(_options.MaxPods.ToString(CultureInfo.InvariantCulture)),
         };
     }
+
+    private static DateTime Seconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
 
     private static long MemTotalKib()
     {

@@ -3,15 +3,6 @@ using Skiff.Agent.Runtime.Cri;
 
 namespace Skiff.Agent.Kubelet;
 
-/// <summary>What the kubelet knows about one pod's runtime state, as the relist saw it.</summary>
-/// <param name="PodIp">The sandbox's IP, or null while there is no ready sandbox.</param>
-/// <param name="Containers">The newest CRI status of each container, by container name.</param>
-/// <param name="Waiting">Why a container has no runtime container (ErrImagePull and its message), by container name.</param>
-internal sealed record PodRuntimeState(
-    string? PodIp,
-    IReadOnlyDictionary<string, ContainerStatus> Containers,
-    IReadOnlyDictionary<string, (string Reason, string Message)> Waiting);
-
 /// <summary>Computes a pod's status (phase, conditions, IPs, container statuses) from its runtime state; pure.</summary>
 internal static class PodStatusBuilder
 {
@@ -57,8 +48,8 @@ internal static class PodStatusBuilder
         var status = new V1ContainerStatus { Name = container.Name, Image = container.Image, ImageID = "", RestartCount = 0, Ready = false, Started = false };
         if (!state.Containers.TryGetValue(container.Name, out ContainerStatus? cri))
         {
-            var (reason, message) = state.Waiting.TryGetValue(container.Name, out var waiting) ? waiting : ("ContainerCreating", null!);
-            status.State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = reason, Message = message } };
+            var (reason, message) = state.Waiting.TryGetValue(container.Name, out var waiting) ? waiting : ("ContainerCreating", "");
+            status.State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = reason, Message = message.Length == 0 ? null : message } };
             return status;
         }
 

@@ -25,12 +25,14 @@ public sealed partial class PodWorkers
     private readonly SharedInformer<V1Pod> _pods;
     private readonly KubeletOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly Channel<bool> _poke = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, PodState> _states = new();
     private readonly ConcurrentDictionary<string, Task> _orphans = new();
 
-    public PodWorkers(IKubernetes client, CriClient cri, SharedInformer<V1Pod> pods, KubeletOptions options, ILogger logger)
+    public PodWorkers(IKubernetes client, CriClient cri, SharedInformer<V1Pod> pods, KubeletOptions options, ILogger logger, TimeProvider timeProvider)
     {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(cri);
         ArgumentNullException.ThrowIfNull(pods);
@@ -41,6 +43,7 @@ public sealed partial class PodWorkers
         _pods = pods;
         _options = options;
         _logger = logger;
+        _time = timeProvider;
     }
 
     /// <summary>Pods bound to <paramref name="nodeName"/> only (field selector spec.nodeName), across all namespaces.</summary>
@@ -77,8 +80,8 @@ public sealed partial class PodWorkers
                 break;
             }
 
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(_options.RelistInterval);
+            using var interval = new CancellationTokenSource(_options.RelistInterval, _time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, interval.Token);
             try
             {
                 await _poke.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
@@ -121,7 +124,7 @@ public sealed partial class PodWorkers
             if (!state.Launched && podSandboxes.Count == 0 && pod.Status?.Phase is not ("Succeeded" or "Failed"))
             {
                 state.Launched = true;
-                state.StartTime = DateTime.UtcNow;
+                state.StartTime = _time.GetUtcNow().UtcDateTime;
                 state.Busy = Task.Run(() => StartAsync(pod, state, cancellationToken), CancellationToken.None);
                 continue;
             }
@@ -172,9 +175,10 @@ public sealed partial class PodWorkers
             }
         }
 
-        DateTime start = pod.Status?.StartTime ?? state.StartTime ?? DateTime.UtcNow;
+        DateTime now = _time.GetUtcNow().UtcDateTime;
+        DateTime start = pod.Status?.StartTime ?? state.StartTime ?? now;
         var runtime = new PodRuntimeState(ip, byName, state.Waiting);
-        V1PodStatus computed = PodStatusBuilder.Build(pod, runtime, _options.InternalIp, start, state.Conditions ?? pod.Status?.Conditions, DateTime.UtcNow);
+        V1PodStatus computed = PodStatusBuilder.Build(pod, runtime, _options.InternalIp, start, state.Conditions ?? pod.Status?.Conditions, now);
         string json = KubernetesJson.Serialize(computed);
         if (json == state.LastStatusJson)
         {
