@@ -118,6 +118,29 @@ public abstract partial class Controller : IDisposable
         where T : class, IKubernetesObject<V1ObjectMeta> =>
         new(onAdd: Enqueue, onUpdate: (_, updated) => Enqueue(updated), onDelete: Enqueue);
 
+    /// <summary>
+    /// A handler for objects a controller owns (pods, jobs): each event enqueues the owner through
+    /// <paramref name="enqueueOwner"/>, and an update that changed the controller reference enqueues the old owner too, so a
+    /// released object is noticed by the controller that let it go. <paramref name="onAdd"/> replaces the add action.
+    /// </summary>
+    protected static InformerHandler<T> OwnedObjectHandler<T>(Action<T> enqueueOwner, Action<T>? onAdd = null)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(enqueueOwner);
+        return new InformerHandler<T>(
+            onAdd: onAdd ?? enqueueOwner,
+            onUpdate: (old, updated) =>
+            {
+                if (ReplicaSet.PodControl.ControllerOf(old.Metadata)?.Uid != ReplicaSet.PodControl.ControllerOf(updated.Metadata)?.Uid)
+                {
+                    enqueueOwner(old);
+                }
+
+                enqueueOwner(updated);
+            },
+            onDelete: enqueueOwner);
+    }
+
     /// <summary>Takes one key and reconciles it; false once the queue shut down. Workers loop on this; tests call it directly.</summary>
     internal async Task<bool> ProcessNextAsync(WorkQueue<string> queue, CancellationToken cancellationToken)
     {

@@ -43,18 +43,7 @@ public sealed partial class CronJobController : Controller
         _cronJobs = informers.CronJobs();
         _jobs = informers.Jobs();
         _cronJobs.AddEventHandler(EnqueueHandler<V1CronJob>());
-        _jobs.AddEventHandler(new InformerHandler<V1Job>(
-            onAdd: EnqueueOwner,
-            onUpdate: (old, job) =>
-            {
-                if (PodControl.ControllerOf(old.Metadata)?.Uid != PodControl.ControllerOf(job.Metadata)?.Uid)
-                {
-                    EnqueueOwner(old);
-                }
-
-                EnqueueOwner(job);
-            },
-            onDelete: EnqueueOwner));
+        _jobs.AddEventHandler(OwnedObjectHandler<V1Job>(EnqueueOwner));
     }
 
     protected override async Task ReconcileAsync(string key, CancellationToken cancellationToken)

@@ -58,7 +58,8 @@ public sealed partial class DaemonSetController : Controller
                 _expectations.Delete(ObjectKeys.Of(ds));
                 Enqueue(ds);
             }));
-        _pods.AddEventHandler(new InformerHandler<V1Pod>(
+        _pods.AddEventHandler(OwnedObjectHandler<V1Pod>(
+            EnqueueFor,
             onAdd: pod =>
             {
                 if (ControllingKey(pod) is { } key && pod.Metadata?.DeletionTimestamp is null)
@@ -67,17 +68,7 @@ public sealed partial class DaemonSetController : Controller
                 }
 
                 EnqueueFor(pod);
-            },
-            onUpdate: (old, pod) =>
-            {
-                if (PodControl.ControllerOf(old.Metadata)?.Uid != PodControl.ControllerOf(pod.Metadata)?.Uid)
-                {
-                    EnqueueFor(old);
-                }
-
-                EnqueueFor(pod);
-            },
-            onDelete: EnqueueFor));
+            }));
 
         // Node heartbeats change only status; what decides eligibility is labels, taints and the node coming or going.
         _nodes.AddEventHandler(new InformerHandler<V1Node>(

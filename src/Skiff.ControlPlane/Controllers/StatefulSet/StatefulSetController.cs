@@ -52,18 +52,7 @@ public sealed partial class StatefulSetController : Controller
         _revisions = informers.ControllerRevisions();
         _claims = informers.PersistentVolumeClaims();
         _sets.AddEventHandler(EnqueueHandler<V1StatefulSet>());
-        _pods.AddEventHandler(new InformerHandler<V1Pod>(
-            onAdd: EnqueueFor,
-            onUpdate: (old, pod) =>
-            {
-                if (PodControl.ControllerOf(old.Metadata)?.Uid != PodControl.ControllerOf(pod.Metadata)?.Uid)
-                {
-                    EnqueueFor(old);
-                }
-
-                EnqueueFor(pod);
-            },
-            onDelete: EnqueueFor));
+        _pods.AddEventHandler(OwnedObjectHandler<V1Pod>(EnqueueFor));
         _revisions.AddEventHandler(new InformerHandler<V1ControllerRevision>(
             onAdd: EnqueueFor,
             onUpdate: (_, revision) => EnqueueFor(revision),

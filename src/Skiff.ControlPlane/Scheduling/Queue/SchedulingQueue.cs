@@ -39,12 +39,6 @@ public sealed partial class SchedulingQueue : IDisposable
     private long _sequence;
     private long _schedulingCycle;
 
-    // Cluster events that arrived while pods were being scheduled, with the cycle current then: a pod whose attempt started
-    // before an event that may help it missed that event, so it goes to backoffQ instead of waiting among the unschedulable
-    // pods. Pruned to what in-flight pods can still miss; past the cap every failing in-flight pod is sent to backoffQ.
-    private const int MaxEventsInFlight = 1024;
-    private readonly List<(long Cycle, string Event)> _eventsInFlight = [];
-    private long _overflowCycle = -1;
     private bool _closed;
 
     /// <param name="time">Clock for back-off and the unschedulable flush.</param>
@@ -299,47 +293,6 @@ public sealed partial class SchedulingQueue : IDisposable
             DateTimeOffset now = _time.GetUtcNow();
             MoveLocked([.. _unschedulable.Values.Where(p => now - p.Timestamp >= MaxInUnschedulable)]);
         }
-    }
-
-    private void RecordEventInFlightLocked(string eventName)
-    {
-        if (_inFlight.Count == 0)
-        {
-            _eventsInFlight.Clear();
-            return;
-        }
-
-        if (_eventsInFlight.Count >= MaxEventsInFlight)
-        {
-            long oldest = _inFlight.Values.Min(p => p.SchedulingCycle);
-            _eventsInFlight.RemoveAll(e => e.Cycle < oldest);
-            if (_eventsInFlight.Count >= MaxEventsInFlight)
-            {
-                _eventsInFlight.Clear();
-                _overflowCycle = _schedulingCycle;
-                return;
-            }
-        }
-
-        _eventsInFlight.Add((_schedulingCycle, eventName));
-    }
-
-    private bool MissedHelpfulEventLocked(QueuedPodInfo info)
-    {
-        if (_overflowCycle >= info.SchedulingCycle)
-        {
-            return true;
-        }
-
-        foreach ((long cycle, string eventName) in _eventsInFlight)
-        {
-            if (cycle >= info.SchedulingCycle && ClusterEvents.MayHelp(eventName, info.UnschedulablePlugins, _interests))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private void MoveLocked(IReadOnlyList<QueuedPodInfo> pods)
