@@ -6,6 +6,10 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Skiff.Agent.Kubelet.Cgroups;
+using Skiff.Agent.Kubelet.Config;
+using Skiff.Agent.Kubelet.Images;
+using Skiff.Agent.Kubelet.Volumes;
 using Skiff.Agent.Runtime;
 using Skiff.Agent.Runtime.Cri;
 using Skiff.Machinery.Informers;
@@ -29,6 +33,10 @@ public sealed partial class PodWorkers
     private readonly Channel<bool> _poke = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, PodState> _states = new();
     private readonly ConcurrentDictionary<string, Task> _orphans = new();
+    private readonly ContainerConfigBuilder _containerConfigs;
+    private readonly ImageManager _images;
+    private readonly VolumeManager _volumes;
+    private readonly PodCgroups _cgroups;
 
     public PodWorkers(IKubernetes client, CriClient cri, SharedInformer<V1Pod> pods, KubeletOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -44,6 +52,10 @@ public sealed partial class PodWorkers
         _options = options;
         _logger = logger;
         _time = timeProvider;
+        _containerConfigs = new ContainerConfigBuilder(client, options);
+        _images = new ImageManager(cri, client, options, logger, timeProvider);
+        _volumes = new VolumeManager(client, options, logger, timeProvider);
+        _cgroups = new PodCgroups(options, logger);
     }
 
     /// <summary>Pods bound to <paramref name="nodeName"/> only (field selector spec.nodeName), across all namespaces.</summary>
@@ -228,6 +240,8 @@ public sealed partial class PodWorkers
         try
         {
             await StopAndRemoveAsync(sandboxIds, grace, cancellationToken).ConfigureAwait(false);
+            _volumes.Cleanup(pod.Metadata.Uid);
+            _cgroups.Remove(pod.Metadata.Uid);
             await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty,
                 new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -254,6 +268,8 @@ public sealed partial class PodWorkers
         try
         {
             await StopAndRemoveAsync(sandboxIds, graceSeconds: 2, cancellationToken).ConfigureAwait(false);
+            _volumes.Cleanup(uid);
+            _cgroups.Remove(uid);
             foreach (string id in sandboxIds)
             {
                 KubeletLog.OrphanRemoved(_logger, id, uid);
