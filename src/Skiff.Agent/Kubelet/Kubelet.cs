@@ -2,6 +2,8 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Skiff.Agent.Kubelet.Server;
+using Skiff.Agent.Kubelet.Streaming;
 using Skiff.Agent.Runtime;
 using Skiff.Machinery.Informers;
 
@@ -48,12 +50,27 @@ public sealed class Kubelet
             pods.AddEventHandler(workers.Handler);
             factory.Start(cancellationToken);
             await factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
+            await using KubeletServer? server = await StartServerAsync(pods, cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(registration.RunLeaseAsync(cancellationToken), workers.RunAsync(cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // Stopped (a cancelled gRPC or HTTP call may surface as its own exception type rather than OperationCanceledException).
         }
+    }
+
+    /// <summary>The HTTPS server (logs, exec, attach, port-forward, metrics, stats) when <see cref="KubeletOptions.ServerPort"/> is set.</summary>
+    private async Task<KubeletServer?> StartServerAsync(SharedInformer<V1Pod> pods, CancellationToken cancellationToken)
+    {
+        if (_options.ServerPort is null)
+        {
+            return null;
+        }
+
+        var streaming = new StreamingHandlers(_cri, _loggerFactory.CreateLogger<StreamingHandlers>());
+        var server = new KubeletServer(_cri, pods, _options, streaming, _loggerFactory, _time);
+        await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        return server;
     }
 
     private async Task RegisterAsync(NodeRegistration registration, CancellationToken cancellationToken)

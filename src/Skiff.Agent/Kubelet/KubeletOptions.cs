@@ -1,3 +1,6 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
 namespace Skiff.Agent.Kubelet;
 
 /// <summary>Who this node is and how often the <see cref="Kubelet"/> renews its Lease and relists the runtime.</summary>
@@ -31,4 +34,19 @@ public sealed record KubeletOptions
     public string KubeletVersion { get; init; } = "v1.32.0-skiff";
 
     public string PodLogDir => Path.Combine(DataDir, "pods");
+
+    /// <summary>
+    /// The kubelet's HTTPS port (logs, exec, attach, port-forward, metrics, stats; 10250 in production), also reported in the
+    /// Node's status.daemonEndpoints. Null: no server. Needs <see cref="ServingCertificate"/> and <see cref="ClientCa"/>.
+    /// </summary>
+    public int? ServerPort { get; init; }
+
+    /// <summary>The address the kubelet server listens on; null listens on every address.</summary>
+    public IPAddress? ServerAddress { get; init; }
+
+    /// <summary>The kubelet server's certificate, with its private key.</summary>
+    public X509Certificate2? ServingCertificate { get; init; }
+
+    /// <summary>The CA that signs clients' certificates (the cluster CA): a client without a certificate it signed is refused.</summary>
+    public X509Certificate2? ClientCa { get; init; }
 }

@@ -85,6 +85,8 @@ public sealed class NodeRegistration
                     new V1NodeAddress { Type = "InternalIP", Address = _options.InternalIp },
                     new V1NodeAddress { Type = "Hostname", Address = _options.Hostname ?? name },
                 ],
+                // Where the API server reaches this kubelet's HTTPS server (logs, exec, attach, port-forward).
+                DaemonEndpoints = _options.ServerPort is { } port ? new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = port } } : null,
                 NodeInfo = new V1NodeSystemInfo
                 {
                     KubeletVersion = _options.KubeletVersion,
