@@ -25,4 +25,13 @@ public sealed class ApiServerOptions
 
     /// <summary>The issuer (and default audience) of service-account tokens.</summary>
     public string ServiceAccountIssuer { get; set; } = "https://kubernetes.default.svc.cluster.local";
+
+    /// <summary>
+    /// The API server's client certificate towards kubelets (<c>system:kube-apiserver-kubelet-client</c>), with its key; pods/log,
+    /// exec, attach and portforward are proxied to the pod's kubelet with it. Without it those subresources answer 503.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? KubeletClientCertificate { get; set; }
+
+    /// <summary>The CA kubelets' serving certificates must chain to (and carry the address dialled); null trusts any (upstream's default).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? KubeletCertificateAuthority { get; set; }
 }

@@ -55,6 +55,7 @@ public static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<ServiceAccountTokens>();
         services.AddSingleton<ITokenAuthenticator>(sp => sp.GetRequiredService<ServiceAccountTokens>());
         services.TryAddSingleton<RequestAuthenticator>();
+        services.TryAddSingleton<KubeletProxy>();
         services.TryAddSingleton<ApiHandler>();
         services.AddHostedService<ClusterBootstrap>();
         return services;

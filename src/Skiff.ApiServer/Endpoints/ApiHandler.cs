@@ -31,6 +31,7 @@ internal sealed partial class ApiHandler
     private readonly Conversion.VersionConversion _conversion;
     private readonly TimeProvider _timeProvider;
     private readonly ApiServerMetrics _metrics;
+    private readonly KubeletProxy _kubelets;
     private readonly ILogger<ApiHandler> _logger;
 
     public ApiHandler(
@@ -46,6 +47,7 @@ internal sealed partial class ApiHandler
         Conversion.VersionConversion conversion,
         TimeProvider timeProvider,
         ApiServerMetrics metrics,
+        KubeletProxy kubelets,
         ILogger<ApiHandler> logger)
     {
         _catalog = catalog;
@@ -60,6 +62,7 @@ internal sealed partial class ApiHandler
         _conversion = conversion;
         _timeProvider = timeProvider;
         _metrics = metrics;
+        _kubelets = kubelets;
         _logger = logger;
     }
 
@@ -156,6 +159,13 @@ internal sealed partial class ApiHandler
 
     private async Task ServeResourceAsync(HttpContext context, RequestInfo request, UserInfo user)
     {
+        if (request.Resource.Plural == "pods" && string.IsNullOrEmpty(request.Resource.Group) && request.Subresource is "log" or "exec" or "attach" or "portforward")
+        {
+            // Answered by the pod's kubelet, through the API server's kubelet-client certificate.
+            await _kubelets.ServeAsync(context, request);
+            return;
+        }
+
         if (request.Subresource is "log" or "exec" or "attach" or "portforward" or "proxy")
         {
             throw ApiErrors.ServiceUnavailable($"{request.Subresource} for {request.Resource.Plural} needs a node agent (kubelet), which this server does not run yet");

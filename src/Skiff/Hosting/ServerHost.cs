@@ -96,6 +96,10 @@ internal sealed partial class ServerHost : IDisposable
             api.AdvertiseAddress = AdvertiseAddress(_options);
             api.ServiceAccountKey = serviceAccountKey;
             api.ServiceAccountIssuer = $"https://kubernetes.default.svc.{_options.ClusterDomain}";
+            // pods/log, exec, attach and portforward reach kubelets with this certificate; kubelets' serving certificates must chain to the cluster CA.
+            api.KubeletClientCertificate = PemFiles.ReadCertificateWithKey(
+                dataDirectory.ClientCertificate(ClusterPki.KubeletClientFileName), dataDirectory.ClientKey(ClusterPki.KubeletClientFileName));
+            api.KubeletCertificateAuthority = X509CertificateLoader.LoadCertificate(credentials.Ca.RawData);
         });
         if (!_options.DisableControllerManager)
         {

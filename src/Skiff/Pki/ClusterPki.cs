@@ -36,7 +36,12 @@ internal sealed partial class ClusterPki
         new("kube-proxy", "system:kube-proxy", null),
         // The API server's identity towards kubelets; k3s puts it in system:masters so kubelets' webhook authorization allows it.
         new("apiserver", "system:apiserver", "system:masters"),
+        // The API server's client certificate for kubelets' HTTPS servers (pods/log, exec, attach, portforward), named as kubeadm's.
+        new(KubeletClientFileName, "system:kube-apiserver-kubelet-client", "system:masters"),
     ];
+
+    /// <summary>The short file name of the API server's kubelet-client certificate (<c>tls/client-kube-apiserver-kubelet-client.crt</c>).</summary>
+    public const string KubeletClientFileName = "kube-apiserver-kubelet-client";
 
     public static CertificateIdentity NodeIdentity(string nodeName) => new("node", $"system:node:{nodeName}", "system:nodes");
 
