@@ -54,7 +54,8 @@ internal static class AgentMemory
         return rss;
     }
 
-    private static async Task<bool> ReadyAsync(Kubernetes client, string nodeName, CancellationToken cancellationToken)
+    /// <summary>Whether the Node exists and its Ready condition is True.</summary>
+    public static async Task<bool> ReadyAsync(Kubernetes client, string nodeName, CancellationToken cancellationToken)
     {
         try
         {

@@ -64,6 +64,18 @@ internal sealed class PodsBenchmark
 
     private async Task<PodsFigures> MeasureStartupAsync(Kubernetes client, BenchNode node, string kubeletDir, CancellationToken cancellationToken)
     {
+        // Raw CRI first, with no kubelet running: the kubelet would take the raw sandboxes (no pod in the API) for orphans.
+        string rawLogs = Path.Combine(kubeletDir, "raw-logs");
+        _progress.Report("raw CRI warm-up: 3 sandboxes");
+        await RawCri.SequentialAsync(node.Cri, rawLogs, 3, cancellationToken);
+        await node.RemoveAllSandboxesAsync(cancellationToken);
+        _progress.Report($"raw CRI: {Sequential} sandboxes one after another");
+        Latency rawSequential = await RawCri.SequentialAsync(node.Cri, rawLogs, Sequential, cancellationToken);
+        await node.RemoveAllSandboxesAsync(cancellationToken);
+        _progress.Report($"raw CRI: a batch of {Batch} at once");
+        Latency rawBatch = await RawCri.BatchAsync(node.Cri, rawLogs, Batch, cancellationToken);
+        await node.RemoveAllSandboxesAsync(cancellationToken);
+
         using var stopKubelet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var options = new Skiff.Agent.Kubelet.KubeletOptions { NodeName = "bench-node", InternalIp = "127.0.0.1", DataDir = kubeletDir };
         var kubelet = new Skiff.Agent.Kubelet.Kubelet(client, node.Cri, options, NullLoggerFactory.Instance);
@@ -71,23 +83,12 @@ internal sealed class PodsBenchmark
         try
         {
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }, cancellationToken: cancellationToken);
-            await WaitAsync(async () => (await client.CoreV1.ReadNodeAsync(options.NodeName, cancellationToken: cancellationToken)).Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true, cancellationToken);
-            string rawLogs = Path.Combine(kubeletDir, "raw-logs");
-
-            _progress.Report("warm-up: 3 pods each way");
+            await WaitAsync(() => AgentMemory.ReadyAsync(client, options.NodeName, cancellationToken), cancellationToken);
+            _progress.Report("skiff warm-up: 3 pods");
             await SkiffSequentialAsync(client, "warm", 3, cancellationToken);
-            await CleanAsync(client, node, cancellationToken);
-            await RawCri.SequentialAsync(node.Cri, rawLogs, 3, cancellationToken);
-            await CleanAsync(client, node, cancellationToken);
-
-            _progress.Report($"raw CRI: {Sequential} pods one after another");
-            Latency rawSequential = await RawCri.SequentialAsync(node.Cri, rawLogs, Sequential, cancellationToken);
             await CleanAsync(client, node, cancellationToken);
             _progress.Report($"skiff: {Sequential} pods one after another");
             Latency skiffSequential = await SkiffSequentialAsync(client, "seq", Sequential, cancellationToken);
-            await CleanAsync(client, node, cancellationToken);
-            _progress.Report($"raw CRI: a batch of {Batch} at once");
-            Latency rawBatch = await RawCri.BatchAsync(node.Cri, rawLogs, Batch, cancellationToken);
             await CleanAsync(client, node, cancellationToken);
             _progress.Report($"skiff: a batch of {Batch} at once");
             Latency skiffBatch = await SkiffBatchAsync(client, "batch", Batch, cancellationToken);
@@ -139,20 +140,11 @@ internal sealed class PodsBenchmark
         return latency;
     }
 
-    /// <summary>Deletes the benchmark's pods (grace 0) and waits until the API and the runtime hold none.</summary>
+    /// <summary>Deletes the benchmark's pods (grace 0) and waits until the API holds none and the kubelet removed their sandboxes.</summary>
     private static async Task CleanAsync(Kubernetes client, BenchNode node, CancellationToken cancellationToken)
     {
         await client.CoreV1.DeleteCollectionNamespacedPodAsync(Namespace, gracePeriodSeconds: 0, cancellationToken: cancellationToken);
         await WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: cancellationToken)).Items.Count == 0, cancellationToken);
-        try
-        {
-            await node.RemoveAllSandboxesAsync(cancellationToken);
-        }
-        catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.NotFound)
-        {
-            // The kubelet removed it first.
-        }
-
         await WaitAsync(async () => (await node.Cri.Runtime.ListPodSandboxAsync(new Skiff.Agent.Runtime.Cri.ListPodSandboxRequest(), node.Cri.Options(cancellationToken))).Items.Count == 0, cancellationToken);
     }
 
