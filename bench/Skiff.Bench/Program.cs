@@ -12,6 +12,7 @@ internal static class Program
             ["api"] = Api.ApiBenchmark.RunAsync,
             ["controllers"] = Controllers.ControllersBenchmark.RunAsync,
             ["scheduler"] = Scheduler.SchedulerBenchmark.RunAsync,
+            ["pods"] = Pods.PodsBenchmark.RunAsync,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static async Task<int> Main(string[] args)

@@ -214,9 +214,4 @@ internal sealed class ApiBenchmark
         return (count, bytes);
     }
 
-    /// <summary>Writes progress lines synchronously (unlike <see cref="Progress{T}"/>, which posts them to the thread pool).</summary>
-    private sealed class LineProgress(TextWriter output) : IProgress<string>
-    {
-        public void Report(string value) => output.WriteLine("... " + value);
-    }
 }

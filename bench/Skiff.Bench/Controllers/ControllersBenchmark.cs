@@ -206,9 +206,4 @@ internal sealed class ControllersBenchmark
         },
     };
 
-    /// <summary>Writes progress lines synchronously.</summary>
-    private sealed class LineProgress(TextWriter output) : IProgress<string>
-    {
-        public void Report(string value) => output.WriteLine("... " + value);
-    }
 }

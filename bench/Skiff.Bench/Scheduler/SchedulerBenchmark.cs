@@ -66,9 +66,4 @@ internal static class SchedulerBenchmark
         GC.Collect();
     }
 
-    /// <summary>Writes progress lines synchronously.</summary>
-    internal sealed class LineProgress(TextWriter output) : IProgress<string>
-    {
-        public void Report(string value) => output.WriteLine("... " + value);
-    }
 }

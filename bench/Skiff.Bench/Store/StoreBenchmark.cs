@@ -111,9 +111,4 @@ internal sealed class StoreBenchmark
         return new BackendFigures(name, createSerial, createConcurrent, updateSerial, updateConcurrent, watch, list);
     }
 
-    /// <summary>Writes progress lines synchronously (unlike <see cref="Progress{T}"/>, which posts them to the thread pool).</summary>
-    private sealed class LineProgress(TextWriter output) : IProgress<string>
-    {
-        public void Report(string value) => output.WriteLine("... " + value);
-    }
 }
