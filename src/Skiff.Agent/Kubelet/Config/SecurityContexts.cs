@@ -108,7 +108,8 @@ public static class SecurityContexts
 
         if (imageUid is null && !string.IsNullOrEmpty(imageUser))
         {
-            if (long.TryParse(imageUser, out long parsed))
+            // "uid" or "uid:gid"; a name cannot be checked without the image's /etc/passwd.
+            if (long.TryParse(imageUser.Split(':')[0], System.Globalization.CultureInfo.InvariantCulture, out long parsed))
             {
                 imageUid = parsed;
             }

@@ -161,6 +161,8 @@ public sealed class ContainerConfigMappingTests
         Assert.Equal("CreateContainerConfigError", root.Reason);
         Assert.Contains("non-numeric user (nobody)", Assert.Throws<ContainerConfigException>(() => SecurityContexts.VerifyRunAsNonRoot(pod, container, null, "nobody")).Message, StringComparison.Ordinal);
         SecurityContexts.VerifyRunAsNonRoot(pod, container, 1000, null);
+        SecurityContexts.VerifyRunAsNonRoot(pod, container, null, "1000:1000");
+        Assert.Throws<ContainerConfigException>(() => SecurityContexts.VerifyRunAsNonRoot(pod, container, null, "0:0"));
         container.SecurityContext.RunAsUser = 0;
         Assert.StartsWith("container's runAsUser breaks non-root policy", Assert.Throws<ContainerConfigException>(() => SecurityContexts.VerifyRunAsNonRoot(pod, container, 1000, null)).Message, StringComparison.Ordinal);
     }

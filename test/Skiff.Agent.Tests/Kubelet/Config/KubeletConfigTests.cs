@@ -50,6 +50,10 @@ public sealed partial class KubeletConfigTests(KubeletFixture fixture) : IClassF
         Assert.Equal(running.Status.PodIP, env["POD_IP"]);
         Assert.Equal("64", env["MEM_MI"]);
         Assert.Equal("blue/L/$(COLOR)", env["SUMMARY"]);
+        // No cluster DNS server is configured, so ClusterFirst falls back to the node's resolver; the hostname is the pod's name.
+        string resolv = (await ExecAsync(running, "app", ["/bin/busybox", "cat", "/etc/resolv.conf"], cts.Token)).Stdout.ToStringUtf8();
+        Assert.All(File.ReadLines("/etc/resolv.conf").Where(l => l.StartsWith("nameserver ", StringComparison.Ordinal)).Take(3), l => Assert.Contains(l, resolv, StringComparison.Ordinal));
+        Assert.Equal(running.Metadata.Name, (await ExecAsync(running, "app", ["/bin/busybox", "hostname"], cts.Token)).Stdout.ToStringUtf8().Trim());
         await DeletePodAsync(running, cts.Token);
     }
 
