@@ -113,8 +113,9 @@ public sealed partial class KubeletConfigTests(KubeletFixture fixture) : IClassF
         app.Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("32Mi") } };
         V1Pod created = await Client.CoreV1.CreateNamespacedPodAsync(NewPod("oom", app), "default", cancellationToken: cts.Token);
 
-        Assert.True(await WaitForAsync(
-            ct => Task.FromResult<string?>(Directory.Exists($"/sys/fs/cgroup/memory{fixture.CgroupRoot}/kubepods/burstable/pod{created.Metadata.Uid}") ? "there" : null), _ => true, cts.Token) is not null);
+        // Burstable (a limit without an equal cpu one): the pod cgroup appears under kubepods/burstable (the wait times out otherwise).
+        string podCgroup = $"/sys/fs/cgroup/memory{fixture.CgroupRoot}/kubepods/burstable/pod{created.Metadata.Uid}";
+        await WaitForAsync(ct => Task.FromResult<string?>(Directory.Exists(podCgroup) ? "there" : null), _ => true, cts.Token);
         V1Pod failed = await WaitForPodAsync(created, p => p.Status?.Phase is "Failed" or "Succeeded", cts.Token);
 
         Assert.Equal("Failed", failed.Status.Phase);
