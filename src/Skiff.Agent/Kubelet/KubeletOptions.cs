@@ -33,6 +33,24 @@ public sealed record KubeletOptions
     /// <summary>Reported as nodeInfo.kubeletVersion.</summary>
     public string KubeletVersion { get; init; } = "v1.32.0-skiff";
 
+    /// <summary>The cluster DNS server's IP given to ClusterFirst pods; without it they get the node's resolv.conf.</summary>
+    public string? ClusterDns { get; init; }
+
+    /// <summary>The cluster's DNS domain: pods search <c>&lt;ns&gt;.svc.&lt;domain&gt;</c>, <c>svc.&lt;domain&gt;</c> and it.</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>The node's resolver file, given to pods with dnsPolicy Default (and ClusterFirst without <see cref="ClusterDns"/>).</summary>
+    public string ResolvConf { get; init; } = "/etc/resolv.conf";
+
+    /// <summary>The cgroup (cgroupfs path) under which the <c>kubepods</c> hierarchy of pod cgroups lives.</summary>
+    public string CgroupRoot { get; init; } = "/skiff";
+
+    /// <summary>Where cgroup controllers are mounted (v1 per-controller dirs, or a cgroup v2 tree).</summary>
+    public string CgroupMount { get; init; } = "/sys/fs/cgroup";
+
+    /// <summary>Allocatable cpu, memory and storage for resourceFieldRef defaults and oom_score_adj; null reads the node's.</summary>
+    public Config.NodeResources? NodeAllocatable { get; init; }
+
     public string PodLogDir => Path.Combine(DataDir, "pods");
 
     /// <summary>

@@ -26,6 +26,7 @@ public sealed partial class PodWorkers
             Directory.CreateDirectory(sandboxConfig.LogDirectory);
             sandboxId = (await _cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = sandboxConfig }, _cri.Options(cancellationToken, TimeSpan.FromMinutes(2)))
                 .ConfigureAwait(false)).PodSandboxId;
+            string? podIp = (await _cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = sandboxId }, _cri.Options(cancellationToken)).ConfigureAwait(false)).Status?.Network?.Ip;
             foreach (V1Container container in pod.Spec.Containers ?? [])
             {
                 ImageResult image = await _images.EnsureImageAsync(pod, container, sandboxConfig, cancellationToken).ConfigureAwait(false);
@@ -38,7 +39,7 @@ public sealed partial class PodWorkers
                 state.Waiting.TryRemove(container.Name, out _);
                 try
                 {
-                    ContainerConfig config = await _containerConfigs.BuildAsync(pod, container, 0, volumes.MountsFor(container), cancellationToken).ConfigureAwait(false);
+                    ContainerConfig config = await _containerConfigs.BuildAsync(pod, container, 0, volumes.MountsFor(container), cancellationToken, podIp).ConfigureAwait(false);
                     string id = (await _cri.Runtime.CreateContainerAsync(
                         new CreateContainerRequest { PodSandboxId = sandboxId, Config = config, SandboxConfig = sandboxConfig }, _cri.Options(cancellationToken))
                         .ConfigureAwait(false)).ContainerId;

@@ -71,7 +71,7 @@ internal static class ContainerdConfig
 
     /// <summary>
     /// A bridge with host-local IPAM whose state stays under the data dir. The CRI plugin adds loopback itself; there is no
-    /// masquerade or portmap yet (pod egress and hostPort come with the kubelet and the network issue).
+    /// masquerade yet (pod egress comes with the network issue); portmap serves hostPort.
     /// </summary>
     public static string CniConflist(ContainerdOptions o)
     {
@@ -90,11 +90,19 @@ internal static class ContainerdConfig
             ["hairpinMode"] = true,
             ["ipam"] = ipam,
         };
+        // CRI hands the sandbox's port mappings (hostPort) to plugins that declare the portMappings capability; portmap
+        // DNATs the host port to the pod (also from the node's own loopback, with snat) in CNI-HOSTPORT-* chains.
+        var portmap = new JsonObject
+        {
+            ["type"] = "portmap",
+            ["capabilities"] = new JsonObject { ["portMappings"] = true },
+            ["snat"] = true,
+        };
         var conflist = new JsonObject
         {
             ["cniVersion"] = "0.4.0",
             ["name"] = "skiff-" + o.BridgeName,
-            ["plugins"] = new JsonArray(bridge),
+            ["plugins"] = new JsonArray(bridge, portmap),
         };
         return conflist.ToJsonString(Indented);
     }

@@ -24,6 +24,9 @@ public sealed class KubeletFixture : IAsyncLifetime, IDisposable
 
     public string NodeName { get; } = "kubelet-test-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8];
 
+    /// <summary>The kubelet's own cgroup root (its pod cgroups live below it), removed from every hierarchy on dispose.</summary>
+    public string CgroupRoot { get; } = "/skiff-test-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8];
+
     public Kubernetes Client => _client ?? throw new InvalidOperationException("not started");
 
     internal ContainerdTestNode Node => _node ?? throw new InvalidOperationException("not started");
@@ -41,6 +44,7 @@ public sealed class KubeletFixture : IAsyncLifetime, IDisposable
             InternalIp = "127.0.0.1",
             DataDir = Path.Combine(_node.Options.DataDir, "kubelet"),
             LeaseRenewInterval = TimeSpan.FromSeconds(1),
+            CgroupRoot = CgroupRoot,
         };
         var kubelet = new Skiff.Agent.Kubelet.Kubelet(_client, _node.Client, options, NullLoggerFactory.Instance);
         _kubelet = kubelet.RunAsync(_stop.Token);
@@ -71,9 +75,27 @@ public sealed class KubeletFixture : IAsyncLifetime, IDisposable
             await _node.DisposeAsync();
         }
 
+        RemoveCgroupRoot();
+
         if (_server is not null)
         {
             await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>rmdir, deepest first, of the cgroup root in every hierarchy (cgroup dirs hold only kernel files).</summary>
+    private void RemoveCgroupRoot()
+    {
+        foreach (string hierarchy in Directory.Exists("/sys/fs/cgroup") ? Directory.EnumerateDirectories("/sys/fs/cgroup") : [])
+        {
+            string root = hierarchy + CgroupRoot;
+            if (Directory.Exists(root))
+            {
+                foreach (string dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(root))
+                {
+                    Directory.Delete(dir, recursive: false);
+                }
+            }
         }
     }
 
