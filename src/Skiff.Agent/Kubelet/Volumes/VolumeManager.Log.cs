@@ -19,4 +19,7 @@ public sealed partial class VolumeManager
 
     [LoggerMessage(8104, LogLevel.Debug, "requested a service account token for volume {Volume} of pod {Namespace}/{Name}, expiring at {Expires}")]
     private static partial void TokenIssued(ILogger logger, string volume, string @namespace, string name, DateTimeOffset expires);
+
+    [LoggerMessage(8105, LogLevel.Warning, "recording a FailedMount event for pod {Namespace}/{Name} failed")]
+    private static partial void EventFailed(ILogger logger, string @namespace, string name, Exception exception);
 }

@@ -65,7 +65,17 @@ public sealed partial class VolumeManager
         var prepared = new Dictionary<string, PreparedVolume>();
         foreach (V1Volume volume in pod.Spec?.Volumes ?? [])
         {
-            PreparedVolume result = await PrepareVolumeAsync(pod, volume, state, cancellationToken).ConfigureAwait(false);
+            PreparedVolume result;
+            try
+            {
+                result = await PrepareVolumeAsync(pod, volume, state, cancellationToken).ConfigureAwait(false);
+            }
+            catch (VolumeMountException e)
+            {
+                await RecordFailedMountAsync(pod, volume.Name, e, state, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
             prepared[volume.Name] = result;
             VolumePrepared(_logger, volume.Name, Namespace(pod), pod.Metadata.Name, result.HostPath);
         }
@@ -270,6 +280,9 @@ public sealed partial class VolumeManager
 
         /// <summary>Issued tokens by "volume/path": the token and its expiry.</summary>
         public ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> Tokens { get; } = new();
+
+        /// <summary>FailedMount messages already recorded as events for this pod.</summary>
+        public ConcurrentDictionary<string, byte> ReportedFailures { get; } = new();
 
         /// <summary>When each token ("volume/path") is due for renewal (80% of its lifetime).</summary>
         public ConcurrentDictionary<string, DateTimeOffset> TokenRenewals { get; } = new();

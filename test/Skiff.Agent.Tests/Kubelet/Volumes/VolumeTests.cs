@@ -146,7 +146,7 @@ public sealed partial class VolumeTests(KubeletFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task MissingConfigMap_KeepsThePodPendingWithoutSandbox_UntilItIsCreated()
+    public async Task MissingConfigMap_KeepsThePodPendingWithoutSandboxAndRecordsFailedMount_UntilItIsCreated()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         string name = Unique("late");
@@ -158,6 +158,10 @@ public sealed partial class VolumeTests(KubeletFixture fixture) : IClassFixture<
         Assert.Equal("Pending", pending.Status.Phase);
         var cri = fixture.Node.Client;
         Assert.DoesNotContain((await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), cri.Options(cts.Token))).Items, s => s.Metadata.Uid == pod.Metadata.Uid);
+        Corev1EventList events = await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: "involvedObject.name=" + pod.Metadata.Name, cancellationToken: cts.Token);
+        Corev1Event failed = Assert.Single(events.Items, e => e.Reason == "FailedMount");
+        Assert.Equal("Warning", failed.Type);
+        Assert.Equal($"MountVolume.SetUp failed for volume \"cfg\" : configmap \"{name}\" not found", failed.Message);
 
         await Client.CoreV1.CreateNamespacedConfigMapAsync(
             new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name }, Data = new Dictionary<string, string> { ["k"] = "v" } }, Ns, cancellationToken: cts.Token);
