@@ -144,6 +144,7 @@ public sealed partial class PodWorkers
             if (podSandboxes.Count > 0)
             {
                 await WriteStatusAsync(pod, state, podSandboxes[0], containers, cancellationToken).ConfigureAwait(false);
+                await _volumes.RefreshAsync(pod, cancellationToken).ConfigureAwait(false);
             }
         }
 

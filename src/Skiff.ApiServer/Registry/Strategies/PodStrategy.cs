@@ -24,6 +24,7 @@ internal sealed class PodStrategy : ResourceStrategy
 
         // Upstream's mutating admission runs before the strategy: spec.priority comes from the class, not from defaults.
         await PriorityAdmission.AdmitPodAsync((V1Pod)item, context.Store, cancellationToken);
+        await ServiceAccountAdmission.AdmitPodAsync((V1Pod)item, context.Store, cancellationToken);
         PrepareForCreate(item, context);
     }
 
