@@ -30,5 +30,17 @@ public sealed record KubeletOptions
     /// <summary>Reported as nodeInfo.kubeletVersion.</summary>
     public string KubeletVersion { get; init; } = "v1.32.0-skiff";
 
+    /// <summary>
+    /// The registries file (k3s's registries.yaml format; flag <c>--registries-file</c>): its <c>configs.*.auth</c> credentials are
+    /// sent with pulls from those hosts (and from registries mirrored to them). Read at every pull; null or absent: none.
+    /// </summary>
+    public string? RegistriesFile { get; init; }
+
+    /// <summary>The first delay after a failed pull before the image is pulled again (ImagePullBackOff); it doubles per failure.</summary>
+    public TimeSpan ImagePullBackOff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest delay between pulls of an image that keeps failing.</summary>
+    public TimeSpan ImagePullBackOffMax { get; init; } = TimeSpan.FromMinutes(5);
+
     public string PodLogDir => Path.Combine(DataDir, "pods");
 }
