@@ -7,6 +7,7 @@
 #   scripts/images.sh stop       stop the registry (SIGTERM by PID)
 #   scripts/images.sh status     say whether it runs and list the repositories
 #
+# SKIFF_REGISTRY_ADDR (default 127.0.0.1:5000) and SKIFF_IMAGES (default "httpd shell memhog") change what is used, for tests.
 # The registry is Debian's docker-registry on 127.0.0.1:5000, plain HTTP (a loopback registry needs no configuration in
 # Skiff), with its config, storage, log and PID file under $SKIFF_DATA_DIR/registry (default /var/lib/skiff/registry).
 # Images, tagged :1 and :latest:
@@ -21,7 +22,7 @@ DATA_DIR="${SKIFF_DATA_DIR:-/var/lib/skiff}"
 ADDR="${SKIFF_REGISTRY_ADDR:-127.0.0.1:5000}"
 REG_DIR="$DATA_DIR/registry"
 PIDFILE="$REG_DIR/registry.pid"
-IMAGES=(httpd shell memhog)
+read -r -a IMAGES <<<"${SKIFF_IMAGES:-httpd shell memhog}"
 SCRIPT="$(readlink -f "$0")"
 
 running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
@@ -158,7 +159,7 @@ EOF
   done
 }
 
-stamp() { cat "$SCRIPT" /bin/busybox | sha256sum | cut -d' ' -f1; }
+stamp() { { cat "$SCRIPT" /bin/busybox; echo "${IMAGES[*]}"; } | sha256sum | cut -d' ' -f1; }
 
 present() { curl -fsS -o /dev/null --max-time 2 -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$ADDR/v2/skiff/$1/manifests/1" 2>/dev/null; }
 

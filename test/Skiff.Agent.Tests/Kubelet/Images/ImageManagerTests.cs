@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Skiff.Agent.Kubelet;
 using Skiff.Agent.Kubelet.Images;
+using Skiff.Agent.Runtime;
 using Skiff.Agent.Runtime.Cri;
 using Skiff.TestKit.Registry;
 
@@ -181,6 +182,109 @@ public sealed class ImageManagerTests(ImagesFixture fixture) : IClassFixture<Ima
         Assert.True(withFile.Ready, withFile.Message);
         Assert.Equal("ErrImagePull", withWrongPassword.Reason);
         Assert.Contains("401 Unauthorized", withWrongPassword.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EnsureImage_RegistryMirroredToALocalRegistryWithBasicAuth_PullsFromTheMirrorWithTheRegistriesFile()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        // A .test name never resolves: if the mirror failed, the fallback to the registry itself could not leave the machine.
+        string file = Path.Combine(fixture.Node.Options.DataDir, "registries-" + Hex() + ".yaml");
+        await File.WriteAllTextAsync(
+            file,
+            $"mirrors:\n  registry.skiff.test:\n    endpoint:\n      - \"http://{fixture.Auth.Host}\"\n"
+            + $"configs:\n  \"{fixture.Auth.Host}\":\n    auth:\n      username: {ImagesFixture.User}\n      password: {ImagesFixture.Password}\n",
+            cts.Token);
+        // What ContainerdConfig does at containerd's start; containerd rereads the directory at every pull.
+        RegistryHosts.Write(fixture.Node.Options.RegistryConfigDir, RegistriesFile.Load(file));
+
+        ImageResult mirrored = await NewManager(registriesFile: file).EnsureImageAsync(
+            Pod(), Container("registry.skiff.test/" + ImagesFixture.Repository + ":1", "Always"), new PodSandboxConfig(), cts.Token);
+
+        Assert.True(mirrored.Ready, mirrored.Message);
+    }
+
+    [Fact]
+    public async Task ImagesScript_HttpdAndMemhog_BuiltIntoALocalRegistry_ServeThePageAndHoldTheMemoryInPods()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string dataDir = Path.Combine(fixture.Node.Options.DataDir, "images-sh-" + Hex());
+        await RunImagesScriptAsync(dataDir, cts.Token);
+        V1Pod web = await CreatePodAsync("web", fixture.Open.Host + "/skiff/httpd:1", [], cts.Token);
+        V1Pod hog = await CreatePodAsync("hog", fixture.Open.Host + "/skiff/memhog:1", ["16"], cts.Token);
+
+        V1Pod webRunning = await WaitForPodAsync(web, p => p.Status?.ContainerStatuses?.SingleOrDefault()?.Ready == true, cts.Token);
+        V1Pod hogRunning = await WaitForPodAsync(hog, p => p.Status?.ContainerStatuses?.SingleOrDefault()?.Ready == true, cts.Token);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        string page = await GetWhenUpAsync(http, $"http://{webRunning.Status.PodIP}/", cts.Token);
+        Assert.Contains("Hello from skiff/httpd", page, StringComparison.Ordinal);
+        Assert.Equal("ok", (await http.GetStringAsync(new Uri($"http://{webRunning.Status.PodIP}/healthz"), cts.Token)).Trim());
+        Assert.Equal(web.Metadata.Name, (await http.GetStringAsync(new Uri($"http://{webRunning.Status.PodIP}/cgi-bin/hostname"), cts.Token)).Trim());
+        string log = Path.Combine(fixture.Node.Options.DataDir, "kubelet", "pods", $"default_{hog.Metadata.Name}_{hogRunning.Metadata.Uid}", "app", "0.log");
+        while (!File.Exists(log) || !(await File.ReadAllTextAsync(log, cts.Token)).Contains("holding 16 MiB", StringComparison.Ordinal))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cts.Token);
+        }
+
+        await fixture.Client.CoreV1.DeleteNamespacedPodAsync(web.Metadata.Name, "default", cancellationToken: cts.Token);
+        await fixture.Client.CoreV1.DeleteNamespacedPodAsync(hog.Metadata.Name, "default", cancellationToken: cts.Token);
+    }
+
+    private async Task RunImagesScriptAsync(string dataDir, CancellationToken cancellationToken)
+    {
+        string script = RepositoryRoot() + "/scripts/images.sh";
+        var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add("build");
+        info.Environment["SKIFF_DATA_DIR"] = dataDir;
+        info.Environment["SKIFF_REGISTRY_ADDR"] = fixture.Open.Host;
+        info.Environment["SKIFF_IMAGES"] = "httpd memhog";
+        using var process = System.Diagnostics.Process.Start(info)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        Assert.True(await fixture.Open.HasAsync("skiff/httpd", "latest", cancellationToken));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "scripts", "images.sh")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("scripts/images.sh not found above " + AppContext.BaseDirectory);
+    }
+
+    private async Task<V1Pod> CreatePodAsync(string prefix, string image, List<string> args, CancellationToken cancellationToken)
+    {
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = prefix + "-" + Hex() },
+            Spec = new V1PodSpec { NodeName = fixture.NodeName, Containers = [new V1Container { Name = "app", Image = image, Args = args }] },
+        };
+        return await fixture.Client.CoreV1.CreateNamespacedPodAsync(pod, "default", cancellationToken: cancellationToken);
+    }
+
+    private static async Task<string> GetWhenUpAsync(HttpClient http, string url, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await http.GetStringAsync(new Uri(url), cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                // httpd is still starting.
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            }
+        }
     }
 
     private ImageManager NewManager(TimeProvider? time = null, string? registriesFile = null) =>
