@@ -75,7 +75,7 @@ public sealed partial class ImageManager
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            return ImageResult.Failed("ErrImageInspect", $"Failed to inspect image \"{image}\": {RpcMessage(e)}");
+            return ImageResult.Failed("ImageInspectError", $"Failed to inspect image \"{image}\": {RpcMessage(e)}");
         }
 
         string key = pod.Metadata?.Uid + "_" + image;
