@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine (as root) to a running cluster: install packages, build a release of the
-# `skiff` binary into ./out, and start `skiff server` in the background; waits until it is ready.
+# `skiff` binary into ./out, start the local image registry with the example images (scripts/images.sh), and start
+# `skiff server` in the background; waits until it is ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -19,6 +20,9 @@ if [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
   kill -TERM "$(cat "$PIDFILE")"
   for _ in $(seq 50); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.2; done
 fi
+
+# The local registry on 127.0.0.1:5000 with the example images (skiff/httpd, skiff/shell, skiff/memhog); skipped when present.
+SKIFF_DATA_DIR="$DATA_DIR" scripts/images.sh
 
 echo "skiff: starting 'skiff server --data-dir $DATA_DIR $*' (log: $LOG)"
 setsid nohup out/skiff server --data-dir "$DATA_DIR" "$@" >>"$LOG" 2>&1 </dev/null &

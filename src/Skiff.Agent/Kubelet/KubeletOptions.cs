@@ -51,6 +51,18 @@ public sealed record KubeletOptions
     /// <summary>Allocatable cpu, memory and storage for resourceFieldRef defaults and oom_score_adj; null reads the node's.</summary>
     public Config.NodeResources? NodeAllocatable { get; init; }
 
+    /// <summary>
+    /// The registries file (k3s's registries.yaml format; flag <c>--registries-file</c>): its <c>configs.*.auth</c> credentials are
+    /// sent with pulls from those hosts (and from registries mirrored to them). Read at every pull; null or absent: none.
+    /// </summary>
+    public string? RegistriesFile { get; init; }
+
+    /// <summary>The first delay after a failed pull before the image is pulled again (ImagePullBackOff); it doubles per failure.</summary>
+    public TimeSpan ImagePullBackOff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest delay between pulls of an image that keeps failing.</summary>
+    public TimeSpan ImagePullBackOffMax { get; init; } = TimeSpan.FromMinutes(5);
+
     public string PodLogDir => Path.Combine(DataDir, "pods");
 
     /// <summary>

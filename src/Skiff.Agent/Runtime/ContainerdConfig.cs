@@ -21,9 +21,7 @@ internal static class ContainerdConfig
         Directory.CreateDirectory(options.CniConfDir);
         File.WriteAllText(options.ConfigPath, Toml(options));
         File.WriteAllText(Path.Combine(options.CniConfDir, "10-skiff.conflist"), CniConflist(options));
-        var hostsDir = Path.Combine(options.RegistryConfigDir, LocalRegistry);
-        Directory.CreateDirectory(hostsDir);
-        File.WriteAllText(Path.Combine(hostsDir, "hosts.toml"), PlainHttpHosts(LocalRegistry));
+        WriteRegistryHosts(options);
     }
 
     public static string Toml(ContainerdOptions o)
@@ -108,8 +106,29 @@ internal static class ContainerdConfig
     }
 
     /// <summary>A hosts.toml that sends pulls for <paramref name="registry"/> over plain HTTP.</summary>
-    public static string PlainHttpHosts(string registry) =>
-        $"server = \"http://{registry}\"\n\n[host.\"http://{registry}\"]\n  capabilities = [\"pull\", \"resolve\"]\n";
+    public static string PlainHttpHosts(string registry) => RegistryHosts.PlainHttp(registry);
+
+    /// <summary>
+    /// Rewrites the registry hosts directory from scratch: the registries file's mirrors and TLS settings, and plain HTTP for
+    /// the local registry unless the file configures it. Other loopback registries need nothing: for a loopback host with a
+    /// port and no hosts.toml, containerd 1.6.20 itself tries plain HTTP (measured by the image tests).
+    /// </summary>
+    private static void WriteRegistryHosts(ContainerdOptions options)
+    {
+        if (Directory.Exists(options.RegistryConfigDir))
+        {
+            Directory.Delete(options.RegistryConfigDir, recursive: true);
+        }
+
+        Directory.CreateDirectory(options.RegistryConfigDir);
+        RegistryHosts.Write(options.RegistryConfigDir, RegistriesFile.Load(options.RegistriesFile));
+        string local = Path.Combine(options.RegistryConfigDir, LocalRegistry);
+        if (!Directory.Exists(local))
+        {
+            Directory.CreateDirectory(local);
+            File.WriteAllText(Path.Combine(local, RegistryHosts.FileName), RegistryHosts.PlainHttp(LocalRegistry));
+        }
+    }
 
     private static void Line(StringBuilder sb, string key, string value) =>
         sb.AppendLine(CultureInfo.InvariantCulture, $"{key} = \"{Escape(value)}\"");

@@ -33,6 +33,12 @@ public sealed record ContainerdOptions
     /// <summary>How long stop waits after SIGTERM before it sends SIGKILL.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The registries file (k3s's registries.yaml format; flag <c>--registries-file</c>): its mirrors and TLS settings become
+    /// hosts.toml files under <see cref="RegistryConfigDir"/> at every start. Null or absent: no configuration.
+    /// </summary>
+    public string? RegistriesFile { get; init; }
+
     public string SocketPath => Path.Combine(DataDir, "containerd.sock");
 
     public string ConfigPath => Path.Combine(DataDir, "config.toml");

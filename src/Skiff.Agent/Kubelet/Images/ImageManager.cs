@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using k8s;
 using k8s.Models;
@@ -7,14 +8,22 @@ using Skiff.Agent.Runtime.Cri;
 
 namespace Skiff.Agent.Kubelet.Images;
 
-/// <summary>Makes sure a container's image is on the node: ImageStatus, then PullImage when it is absent.</summary>
-public sealed class ImageManager
+/// <summary>
+/// Makes sure a container's image is on the node, following its imagePullPolicy as the kubelet does: Always pulls at every
+/// start (the registry resolves the tag to a digest again), IfNotPresent pulls only when ImageStatus has none, Never never pulls
+/// (<c>ErrImageNeverPull</c>). A failed pull reports <c>ErrImagePull</c> with the runtime's message, and until its back-off
+/// (per pod and image: <see cref="KubeletOptions.ImagePullBackOff"/>, doubling to <see cref="KubeletOptions.ImagePullBackOffMax"/>)
+/// has passed, <c>ImagePullBackOff</c> without pulling. Credentials come from the pod's imagePullSecrets and the registries file.
+/// </summary>
+public sealed partial class ImageManager
 {
     private readonly CriClient _cri;
     private readonly IKubernetes _client;
     private readonly KubeletOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Lock _backOffLock = new();
+    private readonly Dictionary<string, BackOffEntry> _backOff = [];
 
     public ImageManager(CriClient cri, IKubernetes client, KubeletOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -35,32 +44,123 @@ public sealed class ImageManager
     {
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(container);
-        _ = (_client, _options, _time);
-        var spec = new ImageSpec { Image = container.Image };
+        string image = container.Image ?? "";
+        ImageReference reference;
         try
         {
-            var present = await _cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = spec }, _cri.Options(cancellationToken)).ConfigureAwait(false);
-            if (present.Image is not null)
-            {
-                return ImageResult.Present(present.Image.Id);
-            }
+            reference = ImageReference.Parse(image);
+        }
+        catch (ArgumentException)
+        {
+            return ImageResult.Failed("InvalidImageName", $"Failed to apply default image tag \"{image}\": couldn't parse image name \"{image}\": invalid reference format");
+        }
 
-            var pulled = await _cri.Images.PullImageAsync(new PullImageRequest { Image = spec, SandboxConfig = sandboxConfig }, _cri.Options(cancellationToken, TimeSpan.FromMinutes(5)))
-                .ConfigureAwait(false);
-            return ImageResult.Present(pulled.ImageRef);
+        string policy = container.ImagePullPolicy ?? ImageReference.DefaultPullPolicy(image);
+        var spec = new ImageSpec { Image = image };
+        try
+        {
+            if (policy != "Always")
+            {
+                var present = await _cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = spec }, _cri.Options(cancellationToken)).ConfigureAwait(false);
+                if (present.Image is not null)
+                {
+                    return ImageResult.Present(present.Image.Id);
+                }
+
+                if (policy == "Never")
+                {
+                    return ImageResult.Failed("ErrImageNeverPull", $"Container image \"{image}\" is not present with pull policy of Never");
+                }
+            }
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            KubeletLog.ImagePullFailed(_logger, container.Image, pod.Metadata.NamespaceProperty, pod.Metadata.Name, e);
-            return ImageResult.Failed("ErrImagePull", e.Status.Detail);
+            return ImageResult.Failed("ImageInspectError", $"Failed to inspect image \"{image}\": {RpcMessage(e)}");
+        }
+
+        string key = pod.Metadata?.Uid + "_" + image;
+        if (IsInBackOff(key))
+        {
+            return ImageResult.Failed("ImagePullBackOff", $"Back-off pulling image \"{image}\"");
+        }
+
+        return await PullAsync(pod, reference, spec, sandboxConfig, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ImageResult> PullAsync(V1Pod pod, ImageReference reference, ImageSpec spec, PodSandboxConfig sandboxConfig, string backOffKey,
+        CancellationToken cancellationToken)
+    {
+        string ns = pod.Metadata?.NamespaceProperty ?? "default";
+        string name = pod.Metadata?.Name ?? "";
+        IReadOnlyList<RegistryCredential?> credentials = await CredentialsAsync(pod, reference, cancellationToken).ConfigureAwait(false);
+        long started = _time.GetTimestamp();
+        RpcException? failure = null;
+        foreach (RegistryCredential? credential in credentials)
+        {
+            if (credential is not null)
+            {
+                PullingWith(_logger, spec.Image, credential.ToString());
+            }
+
+            try
+            {
+                var request = new PullImageRequest { Image = spec, SandboxConfig = sandboxConfig, Auth = credential?.ToAuthConfig() };
+                var pulled = await _cri.Images.PullImageAsync(request, _cri.Options(cancellationToken, TimeSpan.FromMinutes(5))).ConfigureAwait(false);
+                Pulled(_logger, spec.Image, ns, name, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+                ClearBackOff(backOffKey);
+                return ImageResult.Present(pulled.ImageRef);
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = e;
+            }
+        }
+
+        // credentials always holds at least one entry (null: anonymous), so a failure was recorded.
+        TimeSpan delay = RecordFailure(backOffKey);
+        PullFailed(_logger, spec.Image, ns, name, delay.TotalSeconds, failure!);
+        return ImageResult.Failed("ErrImagePull", RpcMessage(failure!));
+    }
+
+    /// <summary>The message the kubelet shows for a CRI error: Go's rendering of a gRPC status.</summary>
+    private static string RpcMessage(RpcException e) =>
+        string.Create(CultureInfo.InvariantCulture, $"rpc error: code = {e.StatusCode} desc = {e.Status.Detail}");
+
+    private bool IsInBackOff(string key)
+    {
+        lock (_backOffLock)
+        {
+            return _backOff.TryGetValue(key, out BackOffEntry? entry) && _time.GetUtcNow() - entry.LastFailure < entry.Delay;
         }
     }
-}
 
-/// <summary>The outcome of <see cref="ImageManager.EnsureImageAsync"/>.</summary>
-public sealed record ImageResult(bool Ready, string? ImageRef, string? Reason, string? Message)
-{
-    public static ImageResult Present(string imageRef) => new(true, imageRef, null, null);
+    /// <summary>The first failure (or one long after the last) waits the base delay; each further one doubles it up to the maximum.</summary>
+    private TimeSpan RecordFailure(string key)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        lock (_backOffLock)
+        {
+            // Forget entries nobody retried for a long time (pods gone), as upstream's back-off garbage collection does.
+            foreach (string stale in _backOff.Where(e => now - e.Value.LastFailure > 2 * _options.ImagePullBackOffMax).Select(e => e.Key).ToList())
+            {
+                _backOff.Remove(stale);
+            }
 
-    public static ImageResult Failed(string reason, string message) => new(false, null, reason, message);
+            TimeSpan delay = _backOff.TryGetValue(key, out BackOffEntry? entry)
+                ? TimeSpan.FromTicks(Math.Min(entry.Delay.Ticks * 2, _options.ImagePullBackOffMax.Ticks))
+                : _options.ImagePullBackOff;
+            _backOff[key] = new BackOffEntry(now, delay);
+            return delay;
+        }
+    }
+
+    private void ClearBackOff(string key)
+    {
+        lock (_backOffLock)
+        {
+            _backOff.Remove(key);
+        }
+    }
+
+    private sealed record BackOffEntry(DateTimeOffset LastFailure, TimeSpan Delay);
 }
