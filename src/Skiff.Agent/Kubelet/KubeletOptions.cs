@@ -30,5 +30,11 @@ public sealed record KubeletOptions
     /// <summary>Reported as nodeInfo.kubeletVersion.</summary>
     public string KubeletVersion { get; init; } = "v1.32.0-skiff";
 
+    /// <summary>The first crash-loop back-off delay of a restarted container (upstream: 10 s); it doubles per restart.</summary>
+    public TimeSpan CrashLoopBackOffBase { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest crash-loop back-off delay (upstream: 5 min).</summary>
+    public TimeSpan CrashLoopBackOffMax { get; init; } = TimeSpan.FromMinutes(5);
+
     public string PodLogDir => Path.Combine(DataDir, "pods");
 }
