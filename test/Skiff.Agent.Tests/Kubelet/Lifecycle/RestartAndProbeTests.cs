@@ -68,6 +68,34 @@ public sealed class RestartAndProbeTests(LifecycleFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task HttpGetReadiness_OnANamedPort_AndTcpLiveness_ReachThePodIp()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        V1Container web = LifecycleFixture.Shell("web", "busybox mkdir -p /tmp/www; exec busybox httpd -f -p 8080 -h /tmp/www");
+        web.Ports = [new V1ContainerPort { Name = "http", ContainerPort = 8080 }];
+        web.ReadinessProbe = new V1Probe
+        {
+            HttpGet = new V1HTTPGetAction { Port = "http", Path = "/healthz.txt", HttpHeaders = [new V1HTTPHeader { Name = "X-Probe", Value = "1" }] },
+            PeriodSeconds = 1,
+        };
+        web.LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 8080 }, PeriodSeconds = 1, FailureThreshold = 1 };
+        V1Pod created = await fixture.CreatePodAsync("http", new V1PodSpec { Containers = [web], TerminationGracePeriodSeconds = 1 }, cts.Token);
+        V1Pod running = await fixture.WaitForPodAsync(created, p => p.Status?.ContainerStatuses?.SingleOrDefault()?.State?.Running is not null, cts.Token);
+        string id = running.Status.ContainerStatuses.Single().ContainerID["containerd://".Length..];
+
+        // 404 until the page exists: running, live, not ready.
+        await Task.Delay(TimeSpan.FromSeconds(2.5), cts.Token);
+        V1Pod notFound = await fixture.Client.CoreV1.ReadNamespacedPodAsync(created.Metadata.Name, "default", cancellationToken: cts.Token);
+        Assert.False(notFound.Status.ContainerStatuses.Single().Ready);
+
+        await ExecAsync(id, "echo ok > /tmp/www/healthz.txt", cts.Token);
+        V1Pod ready = await fixture.WaitForPodAsync(created, p => p.Status.ContainerStatuses.Single().Ready == true, cts.Token);
+
+        Assert.Equal(0, ready.Status.ContainerStatuses.Single().RestartCount);
+        await fixture.Client.CoreV1.DeleteNamespacedPodAsync(created.Metadata.Name, "default", new V1DeleteOptions { GracePeriodSeconds = 0 }, cancellationToken: cts.Token);
+    }
+
+    [Fact]
     public async Task CrashingContainer_ReachesCrashLoopBackOff_WithGrowingDelays()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
