@@ -76,6 +76,26 @@ public sealed class PodStatusBuilderTests
         Assert.Equal("PodInitializing", status.ContainerStatuses.Single().State.Waiting.Reason);
     }
 
+    [Fact]
+    public void Build_FailingInitContainerInBackOff_IsPendingWithInitCrashLoopBackOff()
+    {
+        V1Pod pod = Pod("Always", inits: [Spec("setup")], containers: [Spec("app")]);
+        var state = new PodRuntimeState("10.0.0.5", new Dictionary<string, ContainerStatus> { ["setup"] = Exited("i2", "setup", 2, 1) },
+            new Dictionary<string, (string, string)> { ["setup"] = ("CrashLoopBackOff", "back-off 20s restarting failed container=setup pod=p_default(u)") })
+        {
+            SandboxReady = true,
+        };
+
+        V1PodStatus status = Build(pod, state);
+
+        V1ContainerStatus setup = status.InitContainerStatuses.Single();
+        Assert.Equal("CrashLoopBackOff", setup.State.Waiting.Reason);
+        Assert.Equal(2, setup.RestartCount);
+        Assert.Equal(1, setup.LastState.Terminated.ExitCode);
+        Assert.Equal("Pending", status.Phase);
+        Assert.Equal("False", status.Conditions.Single(c => c.Type == "Initialized").Status);
+    }
+
     [Theory]
     [InlineData("Never", 0, 0, "Succeeded")]
     [InlineData("Never", 0, 1, "Failed")]
