@@ -46,7 +46,7 @@ public sealed class Kubelet
             await RegisterAsync(registration, cancellationToken).ConfigureAwait(false);
             await using var factory = new SharedInformerFactory(_client, _time, _loggerFactory, TimeSpan.Zero);
             SharedInformer<V1Pod> pods = factory.GetOrCreate(c => PodWorkers.ListWatchFor(c, _options.NodeName), null);
-            var workers = new PodWorkers(_client, _cri, pods, _options, _logger, _time);
+            using var workers = new PodWorkers(_client, _cri, pods, _options, _logger, _time);
             pods.AddEventHandler(workers.Handler);
             factory.Start(cancellationToken);
             await factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

@@ -62,6 +62,11 @@ public sealed record KubeletOptions
 
     /// <summary>The longest delay between pulls of an image that keeps failing.</summary>
     public TimeSpan ImagePullBackOffMax { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>The first crash-loop back-off delay of a restarted container (upstream: 10 s); it doubles per restart.</summary>
+    public TimeSpan CrashLoopBackOffBase { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest crash-loop back-off delay (upstream: 5 min).</summary>
+    public TimeSpan CrashLoopBackOffMax { get; init; } = TimeSpan.FromMinutes(5);
 
     public string PodLogDir => Path.Combine(DataDir, "pods");
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Skiff.Agent.Kubelet.Cgroups;
 using Skiff.Agent.Kubelet.Config;
 using Skiff.Agent.Kubelet.Images;
+using Skiff.Agent.Kubelet.Lifecycle;
 using Skiff.Agent.Kubelet.Volumes;
 using Skiff.Agent.Runtime;
 using Skiff.Agent.Runtime.Cri;
@@ -18,11 +19,12 @@ namespace Skiff.Agent.Kubelet;
 
 /// <summary>
 /// Runs this node's pods on the CRI runtime. One loop relists the runtime every <see cref="KubeletOptions.RelistInterval"/>
-/// (sooner when the pod informer reports a change) and, per pod, starts it (sandbox, images, containers), terminates it
-/// (deletionTimestamp set: stop with the grace period, remove, delete with grace 0) or writes its status when it changed.
-/// Sandboxes whose pod is gone from the API are removed. Starts and terminations run beside the loop, one at a time per pod.
+/// (sooner when the pod informer or a probe reports a change) and, per pod, syncs it (sandbox once, init containers in
+/// order, sidecars, containers, restarts with back-off, probes, status) or terminates it (deletionTimestamp set: preStop,
+/// SIGTERM, grace, SIGKILL, sidecars last, remove, delete with grace 0). Sandboxes whose pod is gone from the API are
+/// removed. Syncs and terminations run beside the loop, one at a time per pod.
 /// </summary>
-public sealed partial class PodWorkers
+public sealed partial class PodWorkers : IDisposable
 {
     private readonly IKubernetes _client;
     private readonly CriClient _cri;
@@ -37,6 +39,9 @@ public sealed partial class PodWorkers
     private readonly ImageManager _images;
     private readonly VolumeManager _volumes;
     private readonly PodCgroups _cgroups;
+    private readonly HandlerRunner _handlers;
+    private readonly ProbeManager _probes;
+    private readonly RestartBackOff _backOff;
 
     public PodWorkers(IKubernetes client, CriClient cri, SharedInformer<V1Pod> pods, KubeletOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -56,6 +61,9 @@ public sealed partial class PodWorkers
         _images = new ImageManager(cri, client, options, logger, timeProvider);
         _volumes = new VolumeManager(client, options, logger, timeProvider);
         _cgroups = new PodCgroups(options, logger);
+        _handlers = new HandlerRunner(cri, timeProvider);
+        _probes = new ProbeManager(_handlers, timeProvider, logger, Poke);
+        _backOff = new RestartBackOff(options.CrashLoopBackOffBase, options.CrashLoopBackOffMax, TimeSpan.FromMinutes(10));
     }
 
     /// <summary>Pods bound to <paramref name="nodeName"/> only (field selector spec.nodeName), across all namespaces.</summary>
@@ -106,7 +114,11 @@ public sealed partial class PodWorkers
 
         Task[] busy = [.. _states.Values.Select(s => s.Busy).OfType<Task>(), .. _orphans.Values];
         await Task.WhenAll(busy.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default))).ConfigureAwait(false);
+        await _probes.StopAllAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Releases the HTTP client of the probes and hooks; call after <see cref="RunAsync"/> returned.</summary>
+    public void Dispose() => _handlers.Dispose();
 
     private void Poke() => _poke.Writer.TryWrite(true);
 
@@ -117,6 +129,8 @@ public sealed partial class PodWorkers
         var sandboxesByUid = sandboxes.GroupBy(s => s.Metadata?.Uid ?? "").ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.CreatedAt).ToList());
         var pods = _pods.Cache.List().Where(p => p.Spec?.NodeName == _options.NodeName && p.Metadata?.Uid is not null).ToList();
         var uids = pods.Select(p => p.Metadata.Uid).ToHashSet();
+        // Probe workers of containers that no longer run stop here, whichever pod they belonged to.
+        _probes.Retain(containers.Where(c => c.State == ContainerState.ContainerRunning).Select(c => c.Id).ToHashSet());
 
         foreach (V1Pod pod in pods)
         {
@@ -126,26 +140,13 @@ public sealed partial class PodWorkers
                 continue;
             }
 
-            var podSandboxes = sandboxesByUid.GetValueOrDefault(pod.Metadata.Uid) ?? [];
             if (pod.Metadata.DeletionTimestamp is not null)
             {
-                state.Busy = Task.Run(() => TerminateAsync(pod, [.. podSandboxes.Select(s => s.Id)], cancellationToken), CancellationToken.None);
+                state.Busy = Task.Run(() => TerminateAsync(pod, cancellationToken), CancellationToken.None);
                 continue;
             }
 
-            if (!state.Launched && podSandboxes.Count == 0 && pod.Status?.Phase is not ("Succeeded" or "Failed"))
-            {
-                state.Launched = true;
-                state.StartTime = _time.GetUtcNow().UtcDateTime;
-                state.Busy = Task.Run(() => StartAsync(pod, state, cancellationToken), CancellationToken.None);
-                continue;
-            }
-
-            if (podSandboxes.Count > 0)
-            {
-                await WriteStatusAsync(pod, state, podSandboxes[0], containers, cancellationToken).ConfigureAwait(false);
-                await _volumes.RefreshAsync(pod, cancellationToken).ConfigureAwait(false);
-            }
+            state.Busy = Task.Run(() => SyncPodAsync(pod, state, cancellationToken), CancellationToken.None);
         }
 
         foreach (var (uid, list) in sandboxesByUid)
@@ -162,53 +163,8 @@ public sealed partial class PodWorkers
             if (_states.TryGetValue(uid, out PodState? s) && s.Busy is null or { IsCompleted: true })
             {
                 _states.TryRemove(uid, out _);
+                _backOff.Forget(uid);
             }
-        }
-    }
-
-    private async Task WriteStatusAsync(V1Pod pod, PodState state, PodSandbox sandbox, IEnumerable<Container> all, CancellationToken cancellationToken)
-    {
-        var sandboxStatus = await _cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = sandbox.Id }, _cri.Options(cancellationToken))
-            .ConfigureAwait(false);
-        string? ip = sandboxStatus.Status.State == PodSandboxState.SandboxReady && !string.IsNullOrEmpty(sandboxStatus.Status.Network?.Ip)
-            ? sandboxStatus.Status.Network.Ip
-            : null;
-        var byName = new Dictionary<string, ContainerStatus>();
-        foreach (Container c in all.Where(c => c.PodSandboxId == sandbox.Id).OrderBy(c => c.CreatedAt))
-        {
-            try
-            {
-                var status = await _cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = c.Id }, _cri.Options(cancellationToken))
-                    .ConfigureAwait(false);
-                byName[c.Metadata.Name] = status.Status;
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-            {
-                // Removed since the list.
-            }
-        }
-
-        DateTime now = _time.GetUtcNow().UtcDateTime;
-        DateTime start = pod.Status?.StartTime ?? state.StartTime ?? now;
-        var runtime = new PodRuntimeState(ip, byName, state.Waiting);
-        V1PodStatus computed = PodStatusBuilder.Build(pod, runtime, _options.InternalIp, start, state.Conditions ?? pod.Status?.Conditions, now);
-        string json = KubernetesJson.Serialize(computed);
-        if (json == state.LastStatusJson)
-        {
-            return;
-        }
-
-        try
-        {
-            string patch = KubernetesJson.Serialize(new V1Pod { Status = computed });
-            await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty,
-                cancellationToken: cancellationToken).ConfigureAwait(false);
-            state.LastStatusJson = json;
-            state.Conditions = computed.Conditions;
-        }
-        catch (HttpOperationException e)
-        {
-            KubeletLog.StatusWriteFailed(_logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, e);
         }
     }
 
@@ -235,13 +191,17 @@ public sealed partial class PodWorkers
         }
     }
 
-    private async Task TerminateAsync(V1Pod pod, IReadOnlyList<string> sandboxIds, CancellationToken cancellationToken)
+    private async Task TerminateAsync(V1Pod pod, CancellationToken cancellationToken)
     {
         long grace = pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds ?? 30;
         try
         {
-            await StopAndRemoveAsync(sandboxIds, grace, cancellationToken).ConfigureAwait(false);
+            var sandboxes = await _cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), _cri.Options(cancellationToken)).ConfigureAwait(false);
+            string[] sandboxIds = [.. sandboxes.Items.Where(s => s.Metadata?.Uid == pod.Metadata.Uid).Select(s => s.Id)];
+            await KillPodContainersAsync(pod, sandboxIds, grace, cancellationToken).ConfigureAwait(false);
+            await StopAndRemoveAsync(sandboxIds, 2, cancellationToken).ConfigureAwait(false);
             _volumes.Cleanup(pod.Metadata.Uid);
+            RemoveTerminationMessages(pod.Metadata.Uid);
             _cgroups.Remove(pod.Metadata.Uid);
             await _client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty,
                 new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } },
@@ -270,6 +230,7 @@ public sealed partial class PodWorkers
         {
             await StopAndRemoveAsync(sandboxIds, graceSeconds: 2, cancellationToken).ConfigureAwait(false);
             _volumes.Cleanup(uid);
+            RemoveTerminationMessages(uid);
             _cgroups.Remove(uid);
             foreach (string id in sandboxIds)
             {
@@ -296,21 +257,5 @@ public sealed partial class PodWorkers
         {
             // Already gone.
         }
-    }
-
-    /// <summary>What the kubelet remembers of one pod between relists.</summary>
-    private sealed class PodState
-    {
-        public bool Launched { get; set; }
-
-        public DateTime? StartTime { get; set; }
-
-        public Task? Busy { get; set; }
-
-        public ConcurrentDictionary<string, (string Reason, string Message)> Waiting { get; } = new();
-
-        public string? LastStatusJson { get; set; }
-
-        public IList<V1PodCondition>? Conditions { get; set; }
     }
 }
