@@ -74,12 +74,9 @@ internal sealed record StreamUpgrade(bool IsWebSocket, string Protocol)
 #pragma warning restore CA5350
         response.Headers.SecWebSocketProtocol = Protocol;
         var stream = await Feature(context).UpgradeAsync().ConfigureAwait(false);
-        return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
-        {
-            IsServer = true,
-            SubProtocol = Protocol,
-            KeepAliveInterval = TimeSpan.FromSeconds(30),
-        });
+        // The sub-protocol went out in the header above; it is not given to the WebSocket object, which refuses names that are
+        // not HTTP tokens, and SPDY/3.1+portforward.k8s.io has a '/'.
+        return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.FromSeconds(30) });
     }
 
     private static IHttpUpgradeFeature Feature(HttpContext context) =>

@@ -8,8 +8,8 @@ namespace Skiff.Agent.Kubelet.Streaming.Spdy;
 /// <summary>
 /// The header blocks of one SPDY connection: each direction is ONE zlib stream with the SPDY dictionary that spans every
 /// header block sent that way, so one codec belongs to one connection and is used in frame order.
-/// Outgoing blocks are written as stored (uncompressed) deflate blocks: always byte aligned, so every block is complete on
-/// its own, which is all a sync flush promises, and any inflater reads them. Header blocks here are a few dozen bytes, so
+/// Outgoing blocks are written as stored (uncompressed) deflate blocks followed by the empty stored block a zlib sync flush
+/// ends with: byte aligned, complete on their own, and readable by any inflater. Header blocks here are a few dozen bytes, so
 /// compressing them gains nothing. Incoming blocks go through SharpZipLib's inflater, which takes a preset dictionary.
 /// </summary>
 internal sealed class SpdyHeaderCodec
@@ -48,6 +48,9 @@ internal sealed class SpdyHeaderCodec
             offset += length;
         }
         while (offset < plain.Length);
+        // An empty stored block, as zlib's sync flush ends with: Go's inflater hands out a stored block's bytes only when the
+        // next block starts, so without it the reader would wait for (or fail on) bytes that belong to the next frame.
+        output.Write<byte>([0x00, 0x00, 0x00, 0xFF, 0xFF]);
         return output.WrittenSpan.ToArray();
     }
 
