@@ -136,14 +136,24 @@ public sealed class StreamingFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>nc in the pod listens once its container has started; wait until the port answers through containerd.</summary>
+    /// <summary>
+    /// Waits until both nc servers listen: their sockets show in the pod's /proc/net/tcp or tcp6 (nc listens on ::) in state
+    /// 0A (LISTEN).
+    /// </summary>
     private async Task WaitForServerAsync(CancellationToken cancellationToken)
     {
+        string[] ports = [$":{ServedPort:X4} ", $":{EchoPort:X4} "];
         while (true)
         {
-            var status = await _node!.Client.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = _containers["app"] },
+            var result = await _node!.Client.Runtime.ExecSyncAsync(
+                new ExecSyncRequest { ContainerId = _containers["app"], Cmd = { "cat", "/proc/net/tcp", "/proc/net/tcp6" }, Timeout = 5 },
                 _node.Client.Options(cancellationToken));
-            if (status.Status.State == ContainerState.ContainerRunning)
+            var listening = result.Stdout.ToStringUtf8().Split('\n')
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(f => f.Length > 3 && f[3] == "0A")
+                .Select(f => f[1] + " ")
+                .ToList();
+            if (ports.All(p => listening.Any(l => l.EndsWith(p, StringComparison.Ordinal))))
             {
                 return;
             }

@@ -77,9 +77,11 @@ public sealed class StreamingHandlersTests(StreamingFixture fixture) : IClassFix
     {
         using var cts = new CancellationTokenSource(TestTimeout);
 
-        // The command waits for a line on stdin, so the resize (sent first) has reached the terminal when stty reads it.
+        // The command waits for a line on stdin (sent after the resize, which travels on its own stream) and a moment more, so the
+        // resize has reached the terminal when stty reads it.
         var output = await StreamTestClients.WebSocketExecAsync(
-            fixture.PodUri("exec", "command=sh&command=-c&command=read+x%3B+busybox+stty+size&container=app&stdin=true&stdout=true&tty=true"),
+            fixture.PodUri("exec",
+                "command=sh&command=-c&command=read+x%3B+sleep+0.3%3B+busybox+stty+size&container=app&stdin=true&stdout=true&tty=true"),
             "v5.channel.k8s.io", ["go\n"], closeStdin: false, cts.Token, resize: """{"Width":100,"Height":30}""");
 
         Assert.Contains("30 100", output.Stdout, StringComparison.Ordinal);
