@@ -94,7 +94,7 @@ public sealed partial class StreamingHandlers
             }
             Log.SessionEnded(_logger, attach ? "attach" : "exec", containerId);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or TimeoutException or System.Net.WebSockets.WebSocketException)
         {
             Log.SessionBroken(_logger, attach ? "attach" : "exec", containerId, e);
         }
@@ -135,7 +135,7 @@ public sealed partial class StreamingHandlers
             await RelaySpdyAsync(transport, backend, cancellationToken).ConfigureAwait(false);
             Log.SessionEnded(_logger, "port-forward", sandboxId);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or TimeoutException or System.Net.WebSockets.WebSocketException)
         {
             Log.SessionBroken(_logger, "port-forward", sandboxId, e);
         }
