@@ -9,12 +9,19 @@ e2e_free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# Starts `skiff server` on loopback with a fresh data directory; sets SKIFF_PID, SKIFF_DATA, KUBECONFIG.
+# Starts `skiff server` on loopback with a fresh data directory; sets SKIFF_PID, SKIFF_DATA, KUBECONFIG. Without an agent
+# unless E2E_AGENT=1: then the embedded agent runs (containerd, kubelet on 127.0.0.1 and a free kubelet port) and the
+# local registry of scripts/images.sh is started and filled first.
 e2e_start_server() {
   SKIFF_DATA="$(mktemp -d /tmp/skiff-e2e-XXXXXX)"
-  local port
+  local port agent_args=(--disable-agent)
   port="$(e2e_free_port)"
-  "$SKIFF_BIN" server --data-dir "$SKIFF_DATA" --bind-address 127.0.0.1 --secure-port "$port" --disable-agent "$@" \
+  if [[ "${E2E_AGENT:-0}" == 1 ]]; then
+    scripts/images.sh all >"$SKIFF_DATA/images.log" 2>&1 || { echo "scripts/images.sh failed:" >&2; tail -20 "$SKIFF_DATA/images.log" >&2; return 1; }
+    E2E_BRIDGES_BEFORE="$(e2e_bridges)"
+    agent_args=(--node-ip 127.0.0.1 --kubelet-port "$(e2e_free_port)")
+  fi
+  "$SKIFF_BIN" server --data-dir "$SKIFF_DATA" --bind-address 127.0.0.1 --secure-port "$port" "${agent_args[@]}" "$@" \
     >"$SKIFF_DATA/server.log" 2>&1 &
   SKIFF_PID=$!
   export KUBECONFIG="$SKIFF_DATA/admin.kubeconfig"
@@ -30,13 +37,26 @@ e2e_start_server() {
   return 1
 }
 
+# The names of this machine's bridges whose names the agent uses (sk + hash of its containerd dir).
+e2e_bridges() { ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | grep '^sk' | sort; }
+
 e2e_stop_server() {
+  if [[ "${E2E_AGENT:-0}" == 1 && -n "${SKIFF_PID:-}" ]] && kill -0 "$SKIFF_PID" 2>/dev/null; then
+    # Pods outlive their agent (as with k3s): let the kubelet stop and remove them before the server goes.
+    kubectl delete pods --all --all-namespaces --grace-period=1 --wait=false >/dev/null 2>&1
+    for _ in $(seq 120); do [[ -z "$(kubectl get pods -A -o name 2>/dev/null)" ]] && break; sleep 0.5; done
+  fi
   if [[ -n "${SKIFF_PID:-}" ]] && kill -0 "$SKIFF_PID" 2>/dev/null; then
     kill -TERM "$SKIFF_PID"
     for _ in $(seq 100); do kill -0 "$SKIFF_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$SKIFF_PID" 2>/dev/null || true
   fi
   SKIFF_PID=
+  if [[ "${E2E_AGENT:-0}" == 1 && -n "${SKIFF_DATA:-}" ]]; then
+    # Whatever the agent left (network namespaces, rootfs mounts under its containerd dir, its bridge) goes too.
+    grep -o " $SKIFF_DATA/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+    comm -13 <(printf '%s\n' "${E2E_BRIDGES_BEFORE:-}") <(e2e_bridges) | while read -r b; do [[ -n "$b" ]] && ip link del "$b" 2>/dev/null; done
+  fi
   [[ -n "${SKIFF_DATA:-}" && -d "$SKIFF_DATA" ]] && rm -rf "$SKIFF_DATA"
   SKIFF_DATA=
 }

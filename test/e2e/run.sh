@@ -16,6 +16,9 @@ for scenario in test/e2e/scenarios/*.sh; do
   echo "e2e: $(basename "$scenario")"
   # A scenario may start its server with extra flags, on a line "# e2e-server-args: --flag value" (e.g. a short grace period).
   read -ra server_args <<<"$(sed -n 's/^# e2e-server-args: //p' "$scenario" | head -1)"
+  # "# e2e-agent: yes" runs the server with its embedded agent (real containerd and pods) instead of --disable-agent.
+  E2E_AGENT=0
+  grep -q '^# e2e-agent: yes' "$scenario" && E2E_AGENT=1
   if e2e_start_server "${server_args[@]}"; then
     work="$(mktemp -d /tmp/skiff-e2e-work-XXXXXX)"
     # shellcheck source=/dev/null
