@@ -48,7 +48,8 @@ public sealed class Kubelet
             pods.AddEventHandler(workers.Handler);
             factory.Start(cancellationToken);
             await factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
-            await Task.WhenAll(registration.RunLeaseAsync(cancellationToken), workers.RunAsync(cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAll(
+                registration.RunLeaseAsync(cancellationToken), registration.RunStatusAsync(cancellationToken), workers.RunAsync(cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
