@@ -19,17 +19,23 @@ internal sealed partial class NodeAgentService : BackgroundService
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<NodeAgentService> _logger;
+    private readonly IHostApplicationLifetime _lifetime;
 
-    public NodeAgentService(NodeAgentSetup setup, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public NodeAgentService(NodeAgentSetup setup, ILoggerFactory loggerFactory, TimeProvider timeProvider, IHostApplicationLifetime lifetime)
     {
+        _lifetime = lifetime;
         _setup = setup;
         _loggerFactory = loggerFactory;
         _time = timeProvider;
         _logger = loggerFactory.CreateLogger<NodeAgentService>();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken serviceStopping)
     {
+        // Stop as soon as shutdown begins, not when the host reaches this service: the web server's graceful stop waits for
+        // open watches (the kubelet's among them) and would hold the kubelet until the shutdown timeout.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(serviceStopping, _lifetime.ApplicationStopping);
+        CancellationToken stoppingToken = stopping.Token;
         NodeAgentCredentials credentials;
         try
         {
