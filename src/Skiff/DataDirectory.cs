@@ -46,6 +46,21 @@ internal sealed class DataDirectory
 
     public string AgentNodeKey => Path.Combine(AgentDirectory, "node.key");
 
+    /// <summary>The embedded agent's kubelet serving certificate (port 10250), signed by the cluster CA.</summary>
+    public string KubeletServingCertificate => Path.Combine(TlsDirectory, "kubelet-serving.crt");
+
+    public string KubeletServingKey => Path.Combine(TlsDirectory, "kubelet-serving.key");
+
+    /// <summary>A joined agent's kubelet serving certificate, issued by the server at join.</summary>
+    public string AgentKubeletServingCertificate => Path.Combine(AgentDirectory, "kubelet-serving.crt");
+
+    public string AgentKubeletServingKey => Path.Combine(AgentDirectory, "kubelet-serving.key");
+
+    /// <summary>containerd's config, state, socket and images, and the kubelet's pod directories.</summary>
+    public string ContainerdDirectory => Path.Combine(AgentDirectory, "containerd");
+
+    public string KubeletDirectory => Path.Combine(AgentDirectory, "kubelet");
+
     public string AgentKubeconfig => Path.Combine(AgentDirectory, "kubelet.kubeconfig");
 
     /// <summary>The certificate of a client identity, by its short file name (admin, kube-scheduler, node, …).</summary>

@@ -5,14 +5,15 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
+using Skiff.Agent.Kubelet;
 using Skiff.Machinery.Informers;
 
 namespace Skiff.Agent.Hollow;
 
 /// <summary>
 /// A SIMULATION of N nodes, in the manner of kubemark's hollow nodes or KWOK, for scale tests and benchmarks only, never for
-/// the real end-to-end tests: it registers Node objects with capacity and a Ready condition, renews each node's Lease in
-/// kube-node-lease, and plays a fake runtime that marks every pod bound to one of its nodes Running and Ready with a made-up
+/// the real end-to-end tests: through the kubelet's own <see cref="NodeRegistration"/> over a fake <see cref="HollowNodeRuntime"/>
+/// it registers Node objects with capacity and conditions and renews each node's Lease in kube-node-lease, and plays a fake runtime that marks every pod bound to one of its nodes Running and Ready with a made-up
 /// pod IP, and finishes a deleted pod's termination (a grace-0 delete) as a kubelet would. No container runs anywhere.
 /// </summary>
 public sealed class HollowNodes : IAsyncDisposable
@@ -26,6 +27,7 @@ public sealed class HollowNodes : IAsyncDisposable
     private readonly Channel<V1Pod> _work = Channel.CreateUnbounded<V1Pod>();
     private readonly SharedInformerFactory _informers;
     private readonly List<Task> _loops = [];
+    private readonly Dictionary<string, NodeRegistration> _registrations;
     private int _nextIp;
 
     private HollowNodes(IKubernetes client, HollowNodeOptions options)
@@ -33,6 +35,9 @@ public sealed class HollowNodes : IAsyncDisposable
         _client = client;
         _options = options;
         _names = [.. Enumerable.Range(0, options.Count).Select(NodeName)];
+        // The same NodeRegistration as a real kubelet (Node, status, Lease), over a fake runtime and machine.
+        _registrations = Enumerable.Range(0, options.Count).ToDictionary(NodeName, i => new NodeRegistration(
+            client, new HollowNodeRuntime(options, NodeName(i)), KubeletOptionsFor(options, NodeName(i), i), NullLogger.Instance, TimeProvider.System));
         _informers = new SharedInformerFactory(client, TimeProvider.System, NullLoggerFactory.Instance, TimeSpan.Zero);
     }
 
@@ -74,54 +79,20 @@ public sealed class HollowNodes : IAsyncDisposable
             new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
             async (name, token) => await action(name, token));
 
-    private async Task RegisterAsync(string name, CancellationToken cancellationToken)
+    private static KubeletOptions KubeletOptionsFor(HollowNodeOptions options, string name, int index) => new()
     {
-        var capacity = new Dictionary<string, ResourceQuantity>
-        {
-            ["cpu"] = new(_options.Cpu),
-            ["memory"] = new(_options.Memory),
-            ["pods"] = new(_options.Pods),
-            ["ephemeral-storage"] = new("100Gi"),
-        };
-        var labels = new Dictionary<string, string>(_options.Labels)
-        {
-            ["kubernetes.io/hostname"] = name,
-            ["kubernetes.io/os"] = "linux",
-            [Label] = "true",
-        };
-        var node = new V1Node { Metadata = new V1ObjectMeta { Name = name, Labels = labels } };
-        await IgnoreConflictAsync(() => _client.CoreV1.CreateNodeAsync(node, cancellationToken: cancellationToken));
-        DateTime now = DateTime.UtcNow;
-        var status = new V1Node
-        {
-            Status = new V1NodeStatus
-            {
-                Capacity = capacity,
-                Allocatable = capacity,
-                Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", Message = "hollow node (simulation)", LastHeartbeatTime = now, LastTransitionTime = now }],
-                NodeInfo = new V1NodeSystemInfo
-                {
-                    KubeletVersion = "v1.32.0-hollow",
-                    ContainerRuntimeVersion = "hollow://0",
-                    OperatingSystem = "linux",
-                    Architecture = "amd64",
-                    KernelVersion = "hollow",
-                    OsImage = "hollow",
-                    MachineID = name,
-                    SystemUUID = name,
-                    BootID = name,
-                    KubeProxyVersion = "",
-                },
-            },
-        };
-        await _client.CoreV1.PatchNodeStatusAsync(new V1Patch(KubernetesJson.Serialize(status), V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken);
-        var lease = new V1Lease
-        {
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "kube-node-lease" },
-            Spec = new V1LeaseSpec { HolderIdentity = name, LeaseDurationSeconds = 40, RenewTime = now },
-        };
-        await IgnoreConflictAsync(() => _client.CoordinationV1.CreateNamespacedLeaseAsync(lease, "kube-node-lease", cancellationToken: cancellationToken));
-    }
+        NodeName = name,
+        InternalIp = string.Create(CultureInfo.InvariantCulture, $"10.127.{(index >> 8) & 255}.{index & 255}"),
+        DataDir = "/nonexistent/hollow",
+        KubeletVersion = "v1.32.0-hollow",
+        MaxPods = int.Parse(options.Pods, CultureInfo.InvariantCulture),
+        LeaseRenewInterval = options.LeaseRenewInterval,
+        EvictionHard = EvictionThresholds.None,
+        NodeLabels = new Dictionary<string, string>(options.Labels) { [Label] = "true" },
+    };
+
+    private async Task RegisterAsync(string name, CancellationToken cancellationToken) =>
+        await _registrations[name].RegisterAsync(cancellationToken);
 
     private async Task RenewLoopAsync(CancellationToken cancellationToken)
     {
@@ -141,11 +112,11 @@ public sealed class HollowNodes : IAsyncDisposable
 
     private async Task RenewAsync(string name, CancellationToken cancellationToken)
     {
-        string now = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
         try
         {
-            await _client.CoordinationV1.PatchNamespacedLeaseAsync(
-                new V1Patch($$$"""{"spec":{"renewTime":"{{{now}}}"}}""", V1Patch.PatchType.MergePatch), name, "kube-node-lease", cancellationToken: cancellationToken);
+            await _registrations[name].RenewLeaseAsync(cancellationToken);
+            // Writes only when something changed or the 5-minute report is due, as a kubelet does.
+            await _registrations[name].UpdateStatusAsync(force: false, cancellationToken);
         }
         catch (HttpOperationException)
         {
@@ -207,16 +178,4 @@ public sealed class HollowNodes : IAsyncDisposable
             pod.Metadata.NamespaceProperty,
             new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } },
             cancellationToken: cancellationToken);
-
-    private static async Task IgnoreConflictAsync<T>(Func<Task<T>> create)
-    {
-        try
-        {
-            await create();
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // Already registered (a restarted simulation): keep it.
-        }
-    }
 }

@@ -51,7 +51,8 @@ public sealed class Kubelet
             factory.Start(cancellationToken);
             await factory.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);
             await using KubeletServer? server = await StartServerAsync(pods, cancellationToken).ConfigureAwait(false);
-            await Task.WhenAll(registration.RunLeaseAsync(cancellationToken), workers.RunAsync(cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAll(
+                registration.RunLeaseAsync(cancellationToken), registration.RunStatusAsync(cancellationToken), workers.RunAsync(cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {

@@ -62,6 +62,7 @@ public sealed record KubeletOptions
 
     /// <summary>The longest delay between pulls of an image that keeps failing.</summary>
     public TimeSpan ImagePullBackOffMax { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The first crash-loop back-off delay of a restarted container (upstream: 10 s); it doubles per restart.</summary>
     public TimeSpan CrashLoopBackOffBase { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -84,4 +85,22 @@ public sealed record KubeletOptions
 
     /// <summary>The CA that signs clients' certificates (the cluster CA): a client without a certificate it signed is refused.</summary>
     public X509Certificate2? ClientCa { get; init; }
+
+    /// <summary>Resources kept for the Kubernetes daemons (<c>--kube-reserved</c>), subtracted from capacity in allocatable.</summary>
+    public IReadOnlyDictionary<string, k8s.Models.ResourceQuantity> KubeReserved { get; init; } = new Dictionary<string, k8s.Models.ResourceQuantity>();
+
+    /// <summary>Resources kept for the operating system (<c>--system-reserved</c>), subtracted from capacity in allocatable.</summary>
+    public IReadOnlyDictionary<string, k8s.Models.ResourceQuantity> SystemReserved { get; init; } = new Dictionary<string, k8s.Models.ResourceQuantity>();
+
+    /// <summary>Hard eviction thresholds (<c>--eviction-hard</c>); they also drive the MemoryPressure, DiskPressure and PIDPressure conditions.</summary>
+    public EvictionThresholds EvictionHard { get; init; } = EvictionThresholds.Default;
+
+    /// <summary>Extra labels the kubelet puts on its Node at registration (such as node-role.kubernetes.io/control-plane).</summary>
+    public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>How often the node's conditions are recomputed (upstream's nodeStatusUpdateFrequency, 10 s).</summary>
+    public TimeSpan NodeStatusUpdateInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the node status is written even when nothing changed (upstream's nodeStatusReportFrequency, 5 min).</summary>
+    public TimeSpan NodeStatusReportInterval { get; init; } = TimeSpan.FromMinutes(5);
 }

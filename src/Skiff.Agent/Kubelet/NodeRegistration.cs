@@ -1,110 +1,68 @@
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Skiff.Agent.Runtime;
-using Skiff.Agent.Runtime.Cri;
 
 namespace Skiff.Agent.Kubelet;
 
 /// <summary>
-/// This node's Node object (capacity from the host, a Ready condition, nodeInfo with the runtime's version) and its Lease in
-/// kube-node-lease, renewed every <see cref="KubeletOptions.LeaseRenewInterval"/>.
+/// This node's Node object and its Lease in kube-node-lease. <see cref="RegisterAsync"/> creates the Node (labels, addresses,
+/// capacity, allocatable, conditions, nodeInfo, daemonEndpoints) and the Lease; <see cref="RunLeaseAsync"/> renews the Lease
+/// every <see cref="KubeletOptions.LeaseRenewInterval"/>; <see cref="RunStatusAsync"/> recomputes the conditions every
+/// <see cref="KubeletOptions.NodeStatusUpdateInterval"/> and writes nodes/status when something changed or every
+/// <see cref="KubeletOptions.NodeStatusReportInterval"/>, as upstream does. What the machine and runtime look like comes from an
+/// <see cref="INodeRuntime"/>, so the hollow-node simulation shares this code.
 /// </summary>
-public sealed class NodeRegistration
+public sealed partial class NodeRegistration
 {
     public const string LeaseNamespace = "kube-node-lease";
 
     private readonly IKubernetes _client;
-    private readonly CriClient _cri;
+    private readonly INodeRuntime _runtime;
     private readonly KubeletOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private IList<V1NodeCondition>? _conditions;
+    private string? _writtenSignature;
+    private DateTimeOffset _writtenAt;
+    private string? _runtimeVersion;
 
     public NodeRegistration(IKubernetes client, CriClient cri, KubeletOptions options, ILogger logger, TimeProvider timeProvider)
+        : this(client, new CriNodeRuntime(cri ?? throw new ArgumentNullException(nameof(cri)), options?.DataDir ?? ""), options!, logger, timeProvider)
+    {
+    }
+
+    public NodeRegistration(IKubernetes client, INodeRuntime runtime, KubeletOptions options, ILogger logger, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(cri);
+        ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
         _client = client;
-        _cri = cri;
+        _runtime = runtime;
         _options = options;
         _logger = logger;
         _time = timeProvider;
     }
 
-    /// <summary>Creates the Node (or updates its labels and addresses when it exists), writes its status, and creates its Lease.</summary>
+    /// <summary>spec.podCIDR as last read from the Node, or null while none is assigned.</summary>
+    public string? PodCidr { get; private set; }
+
+    /// <summary>Creates the Node (or updates its labels when it exists), writes its status, and creates its Lease.</summary>
     public async Task RegisterAsync(CancellationToken cancellationToken)
     {
-        var version = await _cri.Runtime.VersionAsync(new VersionRequest { Version = "v1" }, _cri.Options(cancellationToken)).ConfigureAwait(false);
-        string runtime = version.RuntimeName + "://" + version.RuntimeVersion;
         string name = _options.NodeName;
-        var labels = new Dictionary<string, string>
-        {
-            ["kubernetes.io/hostname"] = name,
-            ["kubernetes.io/os"] = "linux",
-            ["kubernetes.io/arch"] = Architecture(),
-        };
-        try
-        {
-            await _client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name, Labels = labels } }, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // Registered before (a restarted kubelet): keep the object, refresh the labels this kubelet owns.
-            var patch = new V1Node { Metadata = new V1ObjectMeta { Labels = labels } };
-            await _client.CoreV1.PatchNodeAsync(new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-        }
+        _runtimeVersion = await _runtime.VersionAsync(cancellationToken).ConfigureAwait(false);
+        V1Node node = await EnsureNodeAsync(_client, name, Labels(), cancellationToken).ConfigureAwait(false);
+        PodCidr = node.Spec?.PodCIDR;
+        _conditions = node.Status?.Conditions;
+        V1NodeStatus status = await UpdateStatusAsync(force: true, cancellationToken).ConfigureAwait(false) ?? new V1NodeStatus();
 
-        var capacity = Capacity();
         DateTime now = Seconds(_time.GetUtcNow().UtcDateTime);
-        V1NodeCondition Condition(string type, string status, string reason, string message) =>
-            new() { Type = type, Status = status, Reason = reason, Message = message, LastHeartbeatTime = now, LastTransitionTime = now };
-        var status = new V1Node
-        {
-            Status = new V1NodeStatus
-            {
-                Capacity = capacity,
-                Allocatable = capacity,
-                Conditions =
-                [
-                    Condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                    Condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                    Condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                    Condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-                ],
-                Addresses =
-                [
-                    new V1NodeAddress { Type = "InternalIP", Address = _options.InternalIp },
-                    new V1NodeAddress { Type = "Hostname", Address = _options.Hostname ?? name },
-                ],
-                // Where the API server reaches this kubelet's HTTPS server (logs, exec, attach, port-forward).
-                DaemonEndpoints = _options.ServerPort is { } port ? new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = port } } : null,
-                NodeInfo = new V1NodeSystemInfo
-                {
-                    KubeletVersion = _options.KubeletVersion,
-                    KubeProxyVersion = "",
-                    ContainerRuntimeVersion = runtime,
-                    OperatingSystem = "linux",
-                    Architecture = Architecture(),
-                    KernelVersion = ReadFirstLine("/proc/sys/kernel/osrelease"),
-                    OsImage = OsImage(),
-                    MachineID = ReadFirstLine("/etc/machine-id"),
-                    SystemUUID = ReadFirstLine("/sys/class/dmi/id/product_uuid"),
-                    BootID = ReadFirstLine("/proc/sys/kernel/random/boot_id"),
-                },
-            },
-        };
-        await _client.CoreV1.PatchNodeStatusAsync(new V1Patch(KubernetesJson.Serialize(status), V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
-
         var lease = new V1Lease
         {
             Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = LeaseNamespace },
@@ -116,10 +74,33 @@ public sealed class NodeRegistration
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            await RenewAsync(cancellationToken).ConfigureAwait(false);
+            await RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        KubeletLog.NodeRegistered(_logger, name, capacity["cpu"].ToString(), capacity["memory"].ToString(), runtime);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            KubeletLog.NodeRegistered(_logger, name, status.Capacity?["cpu"].ToString() ?? "", status.Capacity?["memory"].ToString() ?? "", _runtimeVersion);
+        }
+    }
+
+    /// <summary>
+    /// Creates Node <paramref name="name"/> with <paramref name="labels"/>, or merges the labels into the existing one (a
+    /// restarted kubelet keeps its object); returns the Node as stored.
+    /// </summary>
+    public static async Task<V1Node> EnsureNodeAsync(IKubernetes client, string name, IDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        try
+        {
+            return await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name, Labels = labels } }, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var patch = new V1Node { Metadata = new V1ObjectMeta { Labels = labels } };
+            return await client.CoreV1.PatchNodeAsync(new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+        }
     }
 
     /// <summary>Renews the Lease every <see cref="KubeletOptions.LeaseRenewInterval"/> until cancelled; a failed renewal is retried on the next tick.</summary>
@@ -132,7 +113,7 @@ public sealed class NodeRegistration
             {
                 try
                 {
-                    await RenewAsync(cancellationToken).ConfigureAwait(false);
+                    await RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is HttpOperationException or HttpRequestException)
                 {
@@ -146,7 +127,32 @@ public sealed class NodeRegistration
         }
     }
 
-    private async Task RenewAsync(CancellationToken cancellationToken)
+    /// <summary>Recomputes the node status every <see cref="KubeletOptions.NodeStatusUpdateInterval"/> until cancelled.</summary>
+    public async Task RunStatusAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.NodeStatusUpdateInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await UpdateStatusAsync(force: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+                {
+                    Log.StatusUpdateFailed(_logger, _options.NodeName, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>Sets the Lease's renewTime to now.</summary>
+    public async Task RenewLeaseAsync(CancellationToken cancellationToken)
     {
         string now = _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
         string patch = $$$"""{"spec":{"holderIdentity":"{{{_options.NodeName}}}","renewTime":"{{{now}}}"}}""";
@@ -154,57 +160,22 @@ public sealed class NodeRegistration
             cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>cpu from the processor count, memory from /proc/meminfo, ephemeral-storage from the data dir's filesystem, pods.</summary>
-    private Dictionary<string, ResourceQuantity> Capacity()
+    private Dictionary<string, string> Labels() => StandardLabels(_options, _runtime.SystemInfo().Architecture);
+
+    /// <summary>The labels a kubelet puts on its Node: hostname, os, arch (also the beta ones) and <see cref="KubeletOptions.NodeLabels"/>.</summary>
+    public static Dictionary<string, string> StandardLabels(KubeletOptions options, string? architecture = null)
     {
-        Directory.CreateDirectory(_options.DataDir);
-        long storage = new DriveInfo(_options.DataDir).TotalSize;
-        return new Dictionary<string, ResourceQuantity>
+        ArgumentNullException.ThrowIfNull(options);
+        string arch = architecture ?? CriNodeRuntime.Architecture();
+        return new Dictionary<string, string>(options.NodeLabels, StringComparer.Ordinal)
         {
-            ["cpu"] = new(Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)),
-            ["memory"] = new(MemTotalKib().ToString(CultureInfo.InvariantCulture) + "Ki"),
-            ["ephemeral-storage"] = new(storage.ToString(CultureInfo.InvariantCulture)),
-            ["pods"] = new(_options.MaxPods.ToString(CultureInfo.InvariantCulture)),
+            ["kubernetes.io/hostname"] = options.NodeName,
+            ["kubernetes.io/os"] = "linux",
+            ["kubernetes.io/arch"] = arch,
+            ["beta.kubernetes.io/os"] = "linux",
+            ["beta.kubernetes.io/arch"] = arch,
         };
     }
 
     private static DateTime Seconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-
-    private static long MemTotalKib()
-    {
-        // "MemTotal:       16384000 kB"
-        string line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
-
-    private static string Architecture() => RuntimeInformation.OSArchitecture switch
-    {
-        System.Runtime.InteropServices.Architecture.X64 => "amd64",
-        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
-        System.Runtime.InteropServices.Architecture.Arm => "arm",
-        var other => other.ToString().ToLowerInvariant(),
-    };
-
-    private static string OsImage()
-    {
-        const string key = "PRETTY_NAME=";
-        string? line = File.Exists("/etc/os-release") ? File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal)) : null;
-        return line is null ? "Linux" : line[key.Length..].Trim('"');
-    }
-
-    private static string ReadFirstLine(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? File.ReadLines(path).FirstOrDefault()?.Trim() ?? "" : "";
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
 }

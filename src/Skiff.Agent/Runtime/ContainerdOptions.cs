@@ -39,6 +39,12 @@ public sealed record ContainerdOptions
     /// </summary>
     public string? RegistriesFile { get; init; }
 
+    /// <summary>Where containerd's process id is kept, so a restarted agent finds and reuses a containerd that survived it.</summary>
+    public string PidFilePath => Path.Combine(DataDir, "containerd.pid");
+
+    /// <summary>containerd's own log (its stdout and stderr), a file so that containerd outlives the agent that started it.</summary>
+    public string LogPath => Path.Combine(DataDir, "containerd.log");
+
     public string SocketPath => Path.Combine(DataDir, "containerd.sock");
 
     public string ConfigPath => Path.Combine(DataDir, "config.toml");

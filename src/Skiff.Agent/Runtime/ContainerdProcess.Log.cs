@@ -21,7 +21,10 @@ public sealed partial class ContainerdProcess
         [LoggerMessage(8004, LogLevel.Information, "containerd (pid {Pid}) exited with {ExitCode}")]
         public static partial void Stopped(ILogger logger, int pid, int exitCode);
 
-        [LoggerMessage(8005, LogLevel.Debug, "containerd: {Line}")]
-        public static partial void Output(ILogger logger, string line);
+        [LoggerMessage(8016, LogLevel.Information, "reusing containerd (pid {Pid}) on {Socket}, started by an earlier agent")]
+        public static partial void Adopted(ILogger logger, int pid, string socket);
+
+        [LoggerMessage(8017, LogLevel.Warning, "containerd (pid {Pid}) from an earlier agent does not answer CRI; starting a new one: {Reason}")]
+        public static partial void NotAdopted(ILogger logger, int pid, string reason);
     }
 }

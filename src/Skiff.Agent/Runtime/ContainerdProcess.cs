@@ -1,38 +1,47 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace Skiff.Agent.Runtime;
 
 /// <summary>
-/// containerd run by the agent as a child: <see cref="StartAsync"/> writes the config under the data dir, spawns containerd in
-/// its own session (so a terminal's Ctrl-C reaches only the agent), drains its output into the log, waits until CRI reports
-/// RuntimeReady and NetworkReady and imports the pause image. <see cref="StopAsync"/> sends SIGTERM, then SIGKILL after the
-/// stop timeout. Pods survive a containerd restart; stopping containerd does not stop them.
+/// containerd run by the agent: <see cref="StartAsync"/> writes the config under the data dir, spawns containerd in its own
+/// session with its output going to <see cref="ContainerdOptions.LogPath"/> (no pipe to the agent, so a killed agent does
+/// not take containerd down), records its PID in <see cref="ContainerdOptions.PidFilePath"/>, waits until CRI reports
+/// RuntimeReady and NetworkReady and imports the pause image. <see cref="TryAdoptAsync"/> finds a containerd that an earlier
+/// agent started and that outlived it. <see cref="StopAsync"/> sends SIGTERM, then SIGKILL after the stop timeout. Pods
+/// survive a containerd restart; stopping containerd does not stop them.
 /// </summary>
 public sealed partial class ContainerdProcess : IAsyncDisposable
 {
     private const int TailLines = 40;
 
-    private readonly Process _process;
+    // Our own child, or null for an adopted containerd (whose exit we can only observe by polling).
+    private readonly Process? _process;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<string> _tail = new();
+    private readonly long _logStart;
+    private int? _exitCode;
 
-    private ContainerdProcess(ContainerdOptions options, Process process, ILogger logger)
+    private ContainerdProcess(ContainerdOptions options, Process? process, int pid, ILogger logger, long logStart)
     {
         Options = options;
         _process = process;
+        Pid = pid;
         _logger = logger;
+        _logStart = logStart;
         Client = CriClient.Connect(options.SocketPath);
     }
 
     public ContainerdOptions Options { get; }
 
     /// <summary>containerd's process id.</summary>
-    public int Pid => _process.Id;
+    public int Pid { get; }
+
+    /// <summary>False when this containerd was started by an earlier agent and adopted (<see cref="TryAdoptAsync"/>).</summary>
+    public bool StartedHere => _process is not null;
 
     /// <summary>True until containerd has exited.</summary>
-    public bool IsRunning => !_process.HasExited;
+    public bool IsRunning => _process is not null ? !_process.HasExited : IsOurContainerd(Options, Pid);
 
     /// <summary>A CRI client on this containerd's socket.</summary>
     public CriClient Client { get; }
@@ -45,35 +54,28 @@ public sealed partial class ContainerdProcess : IAsyncDisposable
         ContainerdConfig.WriteAll(options);
         // A socket left by a killed instance would accept nothing and mislead the readiness poll.
         File.Delete(options.SocketPath);
+        long logStart = File.Exists(options.LogPath) ? new FileInfo(options.LogPath).Length : 0;
 
-        var info = new ProcessStartInfo("setsid")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-        };
-        // setsid execs containerd in place (our child is never a group leader), so the PID is containerd's.
-        foreach (var a in new[] { options.ContainerdPath, "--config", options.ConfigPath })
+        // sh redirects containerd's output to its log file, then setsid execs containerd in place (our child is never a group
+        // leader), so the PID is containerd's and it keeps running in its own session when the agent dies.
+        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (var a in new[] { "-c", "exec setsid \"$0\" --config \"$1\" </dev/null >>\"$2\" 2>&1", options.ContainerdPath, options.ConfigPath, options.LogPath })
         {
             info.ArgumentList.Add(a);
         }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var containerd = new ContainerdProcess(options, process, logger);
-        process.OutputDataReceived += (_, e) => containerd.OnOutput(e.Data);
-        process.ErrorDataReceived += (_, e) => containerd.OnOutput(e.Data);
         if (!process.Start())
         {
             throw new InvalidOperationException("containerd did not start");
         }
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var containerd = new ContainerdProcess(options, process, process.Id, logger, logStart);
+        File.WriteAllText(options.PidFilePath, process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
         Log.Started(logger, process.Id, options.SocketPath);
 
         try
         {
             var started = Stopwatch.GetTimestamp();
-            await containerd.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+            await containerd.WaitReadyAsync(options.ReadyTimeout, cancellationToken).ConfigureAwait(false);
             Log.Ready(logger, process.Id, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             if (options.ImportPauseImage)
             {
@@ -89,29 +91,80 @@ public sealed partial class ContainerdProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM, then SIGKILL when containerd is still running after <see cref="ContainerdOptions.StopTimeout"/>; returns its exit code.</summary>
+    /// <summary>
+    /// The containerd an earlier agent started on these options, when its PID file names a live containerd with our config
+    /// whose CRI answers ready; else null (nothing is started).
+    /// </summary>
+    public static async Task<ContainerdProcess?> TryAdoptAsync(ContainerdOptions options, ILogger<ContainerdProcess> logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (!File.Exists(options.PidFilePath)
+            || !int.TryParse(File.ReadAllText(options.PidFilePath).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+            || !IsOurContainerd(options, pid))
+        {
+            return null;
+        }
+
+        var containerd = new ContainerdProcess(options, null, pid, logger, File.Exists(options.LogPath) ? new FileInfo(options.LogPath).Length : 0);
+        try
+        {
+            await containerd.WaitReadyAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            Log.NotAdopted(logger, pid, e.Message);
+            containerd.Client.Dispose();
+            return null;
+        }
+
+        Log.Adopted(logger, pid, options.SocketPath);
+        return containerd;
+    }
+
+    /// <summary>SIGTERM, then SIGKILL when containerd is still running after <see cref="ContainerdOptions.StopTimeout"/>; returns its exit code (−1 when unknown).</summary>
     public async Task<int> StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!_process.HasExited)
+        if (IsRunning)
         {
-            PosixSignal.Send(_process.Id, PosixSignal.Sigterm);
+            PosixSignal.Send(Pid, PosixSignal.Sigterm);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Options.StopTimeout);
             try
             {
-                await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                await WaitForExitAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                Log.Killed(_logger, _process.Id, Options.StopTimeout.TotalSeconds);
-                _process.Kill();
-                await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                Log.Killed(_logger, Pid, Options.StopTimeout.TotalSeconds);
+                PosixSignal.Send(Pid, PosixSignal.Sigkill);
+                await WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }
+            File.Delete(Options.PidFilePath);
         }
-        Log.Stopped(_logger, _process.Id, _process.ExitCode);
-        return _process.ExitCode;
+        int code = _exitCode ?? (_process is { HasExited: true } p ? p.ExitCode : -1);
+        Log.Stopped(_logger, Pid, code);
+        return code;
     }
 
+    /// <summary>Returns once containerd has exited (cancellable).</summary>
+    public async Task WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        if (_process is not null)
+        {
+            await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            _exitCode = _process.ExitCode;
+            return;
+        }
+
+        // Not our child: no exit notification, so poll.
+        while (IsOurContainerd(Options, Pid))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops containerd (see <see cref="StopAsync"/>) and releases the client.</summary>
     public async ValueTask DisposeAsync()
     {
         try
@@ -120,48 +173,80 @@ public sealed partial class ContainerdProcess : IAsyncDisposable
         }
         finally
         {
-            Client.Dispose();
-            _process.Dispose();
+            Release();
         }
     }
 
-    private async Task WaitReadyAsync(CancellationToken cancellationToken)
+    /// <summary>Releases the client and process handle and leaves containerd running (an adopted one on the agent's clean stop).</summary>
+    public void Release()
+    {
+        Client.Dispose();
+        _process?.Dispose();
+    }
+
+    /// <summary>The last lines containerd logged since this instance started or adopted it.</summary>
+    public string Tail()
+    {
+        try
+        {
+            using var stream = new FileStream(Options.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(Math.Min(_logStart, stream.Length), SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            var lines = new Queue<string>();
+            while (reader.ReadLine() is { } line)
+            {
+                lines.Enqueue(line);
+                if (lines.Count > TailLines)
+                {
+                    lines.Dequeue();
+                }
+            }
+            return string.Join('\n', lines);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>True when <paramref name="pid"/> is alive and is containerd running on <paramref name="options"/>' config (not a reused PID).</summary>
+    internal static bool IsOurContainerd(ContainerdOptions options, int pid)
+    {
+        try
+        {
+            // A zombie still answers kill(0); its cmdline is empty, so it does not count as running.
+            string cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+            return cmdline.Split('\0').Contains(options.ConfigPath, StringComparer.Ordinal) && cmdline.Contains("containerd", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private async Task WaitReadyAsync(TimeSpan readyTimeout, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Options.ReadyTimeout);
+        timeout.CancelAfter(readyTimeout);
         try
         {
             while (true)
             {
-                if (_process.HasExited)
+                if (!IsRunning)
                 {
-                    throw new InvalidOperationException($"containerd exited with {_process.ExitCode} before CRI was ready:\n{Tail()}");
+                    string code = _process is { HasExited: true } p ? p.ExitCode.ToString(CultureInfo.InvariantCulture) : "unknown";
+                    throw new InvalidOperationException($"containerd exited with {code} before CRI was ready:\n{Tail()}");
                 }
                 if (File.Exists(Options.SocketPath) && await Client.IsReadyAsync(TimeSpan.FromSeconds(2), timeout.Token).ConfigureAwait(false))
                 {
                     return;
                 }
-                await Task.Delay(TimeSpan.FromMilliseconds(25), timeout.Token).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(25), TimeProvider.System, timeout.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"containerd's CRI was not ready (RuntimeReady, NetworkReady) within {Options.ReadyTimeout}:\n{Tail()}");
+            throw new TimeoutException($"containerd's CRI was not ready (RuntimeReady, NetworkReady) within {readyTimeout}:\n{Tail()}");
         }
     }
-
-    private void OnOutput(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        _tail.Enqueue(line);
-        while (_tail.Count > TailLines && _tail.TryDequeue(out _))
-        {
-        }
-        Log.Output(_logger, line);
-    }
-
-    private string Tail() => string.Join('\n', _tail);
 }

@@ -10,6 +10,8 @@ internal static partial class PosixSignal
 {
     public const int Sigterm = 15;
 
+    public const int Sigkill = 9;
+
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when it could not (the process is gone).</summary>
     public static bool Send(int pid, int signal) => SendSignal(pid, signal) == 0;
 

@@ -45,6 +45,8 @@ internal static class AgentCommand
         Option<LogLevel> logLevel = OptionParsers.LogLevel();
 
         var command = new Command("agent", "Join a skiff server as a node.") { server, token, dataDirectory, nodeName, logLevel };
+        var nodeFlags = new NodeFlags();
+        nodeFlags.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var options = new AgentOptions
@@ -54,6 +56,7 @@ internal static class AgentCommand
                 DataDirectory = Path.GetFullPath(OptionParsers.Value(parseResult, dataDirectory)),
                 NodeName = OptionParsers.Value(parseResult, nodeName),
                 LogLevel = parseResult.GetValue(logLevel),
+                Node = nodeFlags.Read(parseResult),
             };
             var host = new AgentHost(options, error);
             return await host.RunAsync(cancellationToken);

@@ -14,4 +14,7 @@ internal sealed record AgentOptions
     public required string NodeName { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>The node agent's flags (node IP, runtime endpoint, kubelet port, reservations, eviction thresholds).</summary>
+    public NodeSettings Node { get; init; } = new();
 }

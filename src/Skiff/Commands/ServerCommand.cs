@@ -62,6 +62,9 @@ internal static class ServerCommand
             serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, disableScheduler, schedulerConfig, terminatedPodGCThreshold, nodeName, logLevel,
         };
 
+        var nodeFlags = new NodeFlags();
+        nodeFlags.AddTo(command);
+
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string dataDir = OptionParsers.Value(parseResult, dataDirectory);
@@ -84,6 +87,7 @@ internal static class ServerCommand
                 TerminatedPodGCThreshold = parseResult.GetValue(terminatedPodGCThreshold),
                 NodeName = OptionParsers.Value(parseResult, nodeName),
                 LogLevel = parseResult.GetValue(logLevel),
+                Node = nodeFlags.Read(parseResult),
             };
 
             string? problem = Validate(options);

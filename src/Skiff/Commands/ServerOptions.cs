@@ -46,6 +46,9 @@ internal sealed record ServerOptions
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>The node agent's flags (node IP, runtime endpoint, kubelet port, reservations, eviction thresholds).</summary>
+    public NodeSettings Node { get; init; } = new();
+
     /// <summary>
     /// The URL local clients use: loopback when the server listens on every address, else the one address it listens on.
     /// </summary>

@@ -1,10 +1,13 @@
+using System.Net;
+using k8s;
 using Skiff.Commands;
+using Skiff.Pki;
 
 namespace Skiff.Hosting;
 
 /// <summary>
-/// <c>skiff agent</c>'s composition: join the server (or reuse the stored credentials), then keep running until SIGTERM.
-/// The kubelet and the other node components will be added here.
+/// <c>skiff agent</c>'s composition: join the server (or reuse the stored credentials), then run containerd and the kubelet
+/// (<see cref="NodeAgentService"/>) until SIGTERM.
 /// </summary>
 internal sealed class AgentHost
 {
@@ -27,6 +30,25 @@ internal sealed class AgentHost
         builder.Services.AddSingleton(new DataDirectory(_options.DataDirectory));
         builder.Services.AddSingleton<AgentJoinService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AgentJoinService>());
+        var dataDirectory = new DataDirectory(_options.DataDirectory);
+        builder.Services.AddSingleton(services => new NodeAgentSetup
+        {
+            NodeName = _options.NodeName,
+            Settings = _options.Node,
+            DataDirectory = dataDirectory,
+            // The agent cannot know the server's --cluster-cidr; this is only used when no controller manager assigns a CIDR.
+            FallbackPodCidr = IPNetwork.Parse("10.42.0.0/24"),
+            PodCidrWait = TimeSpan.FromSeconds(60),
+            CredentialsAsync = async token =>
+            {
+                await services.GetRequiredService<AgentJoinService>().Joined.WaitAsync(token);
+                return new NodeAgentCredentials(
+                    KubernetesClientConfiguration.BuildConfigFromConfigFile(dataDirectory.AgentKubeconfig),
+                    PemFiles.ReadCertificateWithKey(dataDirectory.AgentKubeletServingCertificate, dataDirectory.AgentKubeletServingKey),
+                    PemFiles.ReadCertificate(dataDirectory.AgentCaCertificate));
+            },
+        });
+        builder.Services.AddHostedService<NodeAgentService>();
 
         using IHost host = builder.Build();
         // RunAsync disposes the host's services, so keep the join service to read its outcome afterwards.

@@ -32,8 +32,13 @@ internal sealed partial class AgentJoinService : BackgroundService
         _logger = logger;
     }
 
+    private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Why joining failed for good, or null.</summary>
     public string? Failure { get; private set; }
+
+    /// <summary>Completes once the credentials under <c>agent/</c> are in place (joined or reused); cancelled when joining failed or stopped.</summary>
+    public Task Joined => _joined.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,14 +48,22 @@ internal sealed partial class AgentJoinService : BackgroundService
             if (TryReuseStoredCredentials())
             {
                 LogReusedCredentials(_logger, _options.NodeName, _dataDirectory.AgentDirectory);
+                _joined.TrySetResult();
                 return;
             }
 
             await JoinWithRetriesAsync(stoppingToken);
             LogJoined(_logger, _options.NodeName, _options.Server);
+            _joined.TrySetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            _joined.TrySetCanceled(stoppingToken);
+            throw;
         }
         catch (AgentJoinException e)
         {
+            _joined.TrySetCanceled(CancellationToken.None);
             LogJoinFailed(_logger, e.Message);
             Failure = e.Message;
             _lifetime.StopApplication();
@@ -97,6 +110,12 @@ internal sealed partial class AgentJoinService : BackgroundService
         subject.AddOrganizationName(identity.Group!);
         subject.AddCommonName(identity.User);
         string csr = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+        // The kubelet's serving certificate (port 10250) for this node's address, signed by the cluster CA at the same time.
+        using ECDsa servingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var servingSubject = new X500DistinguishedNameBuilder();
+        servingSubject.AddCommonName(identity.User);
+        string servingCsr = new CertificateRequest(servingSubject.Build(), servingKey, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+        string nodeIp = NodeAddresses.NodeIp(_options.Node).ToString();
 
         using var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
@@ -106,7 +125,7 @@ internal sealed partial class AgentJoinService : BackgroundService
         using var client = new HttpClient(handler) { BaseAddress = _options.Server, Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(HttpMethod.Post, JoinEndpoints.NodeCertificatePath)
         {
-            Content = JsonContent.Create(new NodeCertificateRequest(_options.NodeName, csr), SkiffJsonContext.Default.NodeCertificateRequest),
+            Content = JsonContent.Create(new NodeCertificateRequest(_options.NodeName, csr, servingCsr, System.Net.Dns.GetHostName(), [nodeIp]), SkiffJsonContext.Default.NodeCertificateRequest),
         };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.Token.ToString());
         using HttpResponseMessage response = await client.SendAsync(request, cancellationToken);
@@ -129,7 +148,20 @@ internal sealed partial class AgentJoinService : BackgroundService
             throw new AgentJoinException($"{_options.Server} returned a node certificate its own CA did not sign");
         }
 
+        if (issued.ServingCertificate is null)
+        {
+            throw new AgentJoinException($"{_options.Server} issued no kubelet serving certificate; is it an older skiff server?");
+        }
+
+        using X509Certificate2 serving = X509Certificate2.CreateFromPem(issued.ServingCertificate);
+        using X509Certificate2 servingWithKey = serving.CopyWithPrivateKey(servingKey);
+        if (!trust.IsIssuedByCa(serving))
+        {
+            throw new AgentJoinException($"{_options.Server} returned a kubelet serving certificate its own CA did not sign");
+        }
+
         DataDirectory.WritePublic(_dataDirectory.AgentCaCertificate, caPem);
+        PemFiles.WriteCertificateWithKey(servingWithKey, _dataDirectory.AgentKubeletServingCertificate, _dataDirectory.AgentKubeletServingKey);
         PemFiles.WriteCertificateWithKey(withKey, _dataDirectory.AgentNodeCertificate, _dataDirectory.AgentNodeKey);
         WriteKubeconfig(caPem);
     }
@@ -155,7 +187,8 @@ internal sealed partial class AgentJoinService : BackgroundService
     private bool TryReuseStoredCredentials()
     {
         if (!File.Exists(_dataDirectory.AgentCaCertificate) || !File.Exists(_dataDirectory.AgentNodeCertificate)
-            || !File.Exists(_dataDirectory.AgentNodeKey) || !File.Exists(_dataDirectory.AgentKubeconfig))
+            || !File.Exists(_dataDirectory.AgentNodeKey) || !File.Exists(_dataDirectory.AgentKubeconfig)
+            || !File.Exists(_dataDirectory.AgentKubeletServingCertificate) || !File.Exists(_dataDirectory.AgentKubeletServingKey))
         {
             return false;
         }

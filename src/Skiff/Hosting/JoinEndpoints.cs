@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -77,10 +78,45 @@ internal static partial class JoinEndpoints
 
         CertificateIdentity identity = ClusterPki.NodeIdentity(request.NodeName);
         var factory = new CertificateFactory(services.GetRequiredService<TimeProvider>());
+        string? serving = null;
+        if (request.ServingCsr is not null)
+        {
+            var addresses = new List<IPAddress>();
+            foreach (string text in request.Addresses ?? [])
+            {
+                if (!IPAddress.TryParse(text, out IPAddress? address))
+                {
+                    return BadRequest($"addresses: \"{text}\" is not an IP address");
+                }
+
+                addresses.Add(address);
+            }
+
+            if (request.HostName is { } host && !NodeNames.IsValid(host.ToLowerInvariant()))
+            {
+                return BadRequest("hostName must be a DNS-1123 subdomain");
+            }
+
+            CertificateRequest servingCsr;
+            try
+            {
+                servingCsr = CertificateRequest.LoadSigningRequestPem(request.ServingCsr, HashAlgorithmName.SHA256);
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+                return BadRequest($"servingCsr is not a valid PEM certificate signing request: {e.Message}");
+            }
+
+            // The token holder may act as this node; the names are the node's own, the SANs those it declared.
+            ServingNames names = ClusterPki.KubeletNames(request.NodeName, request.HostName ?? request.NodeName, addresses);
+            using X509Certificate2 servingCertificate = factory.IssueServing(credentials.Ca, servingCsr.PublicKey, names, identity.User);
+            serving = servingCertificate.ExportCertificatePem() + "\n";
+        }
+
         using X509Certificate2 issued = factory.IssueClient(credentials.Ca, csr.PublicKey, identity.User, identity.Group);
         LogIssuedNodeCertificate(logger, request.NodeName, remote);
         return Results.Json(
-            new NodeCertificateResponse(issued.ExportCertificatePem() + "\n", credentials.CaPem),
+            new NodeCertificateResponse(issued.ExportCertificatePem() + "\n", credentials.CaPem, serving),
             SkiffJsonContext.Default.NodeCertificateResponse);
     }
 

@@ -37,15 +37,20 @@ internal sealed partial class ServerHost : IDisposable
         ServingNames servingNames = ServingNames.For(
             Dns.GetHostName(), _options.ServiceCidr, _options.ClusterDomain, ServingNames.MachineAddresses());
         using ServerCredentials credentials = pki.Ensure(_options, servingNames);
+        // The embedded agent's kubelet serves 10250 with a certificate for this node's name and address, signed by the cluster CA.
+        using X509Certificate2? kubeletServing = _options.DisableAgent
+            ? null
+            : pki.EnsureKubeletServing(credentials.Ca, _options.NodeName, ClusterPki.KubeletNames(
+                _options.NodeName, Dns.GetHostName(), [NodeAddresses.NodeIp(_options.Node)]));
 
         using var serviceAccountKey = System.Security.Cryptography.RSA.Create();
         serviceAccountKey.ImportFromPem(await File.ReadAllTextAsync(dataDirectory.ServiceAccountKey, cancellationToken));
-        await using WebApplication app = Build(dataDirectory, credentials, serviceAccountKey);
+        await using WebApplication app = Build(dataDirectory, credentials, serviceAccountKey, kubeletServing);
         var readiness = app.Services.GetRequiredService<ClusterReadiness>();
         LogStarting(_logger, _options.BindAddress, _options.SecurePort, _options.NodeName);
         if (!_options.DisableAgent)
         {
-            LogAgentNotYetEmbedded(_logger, _options.NodeName);
+            LogAgentEmbedded(_logger, _options.NodeName);
         }
 
         await app.RunAsync(cancellationToken);
@@ -60,7 +65,8 @@ internal sealed partial class ServerHost : IDisposable
 
     public void Dispose() => _bootstrapLoggers.Dispose();
 
-    private WebApplication Build(DataDirectory dataDirectory, ServerCredentials credentials, System.Security.Cryptography.RSA serviceAccountKey)
+    private WebApplication Build(
+        DataDirectory dataDirectory, ServerCredentials credentials, System.Security.Cryptography.RSA serviceAccountKey, X509Certificate2? kubeletServing)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         SkiffLogging.Configure(builder.Logging, _options.LogLevel);
@@ -136,12 +142,41 @@ internal sealed partial class ServerHost : IDisposable
         builder.Services.AddSingleton<ITokenAuthenticator, JoinTokenAuthenticator>();
         builder.Services.AddHostedService<StoreReadinessService>();
         builder.Services.AddHostedService<ApiReadinessService>();
+        if (kubeletServing is not null)
+        {
+            // Registered last, so it stops first: the kubelet ends (and then containerd) while the API server still answers.
+            AddEmbeddedAgent(builder.Services, dataDirectory, credentials, kubeletServing);
+        }
 
         WebApplication app = builder.Build();
         app.MapHealthEndpoints();
         app.MapJoinEndpoints();
         app.MapSkiffApi();
         return app;
+    }
+
+    private void AddEmbeddedAgent(IServiceCollection services, DataDirectory dataDirectory, ServerCredentials credentials, X509Certificate2 kubeletServing)
+    {
+        int maskSize = _options.NodeCidrMaskSize;
+        services.AddSingleton(provider => new NodeAgentSetup
+        {
+            NodeName = _options.NodeName,
+            Settings = _options.Node,
+            DataDirectory = dataDirectory,
+            // k3s labels its servers' nodes so; kubectl shows the role.
+            Labels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "true" },
+            FallbackPodCidr = NodeAddresses.FirstPodCidr(_options.ClusterCidr, maskSize),
+            PodCidrWait = _options.DisableControllerManager ? TimeSpan.Zero : TimeSpan.FromSeconds(30),
+            CredentialsAsync = async token =>
+            {
+                await provider.GetRequiredService<ClusterReadiness>().WaitAsync(ClusterMilestone.ApiReady, token);
+                return new NodeAgentCredentials(
+                    ComponentClient(ClusterPki.NodeIdentity(_options.NodeName).FileName, dataDirectory, credentials, _options),
+                    kubeletServing,
+                    X509CertificateLoader.LoadCertificate(credentials.Ca.RawData));
+            },
+        });
+        services.AddHostedService<NodeAgentService>();
     }
 
     /// <summary>

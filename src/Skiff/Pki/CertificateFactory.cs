@@ -38,12 +38,28 @@ internal sealed class CertificateFactory
     }
 
     /// <summary>A serving certificate for the API server carrying every name and address clients may dial.</summary>
-    public X509Certificate2 IssueServing(X509Certificate2 ca, ServingNames names)
+    public X509Certificate2 IssueServing(X509Certificate2 ca, ServingNames names, string commonName = "kube-apiserver")
     {
         using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var subject = new X500DistinguishedNameBuilder();
-        subject.AddCommonName("kube-apiserver");
+        subject.AddCommonName(commonName);
         var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
+        AddNames(request, names);
+        return Sign(ca, request, ServerAuthOid, key);
+    }
+
+    /// <summary>A serving certificate for a public key someone else holds (an agent's kubelet CSR), for the names we choose.</summary>
+    public X509Certificate2 IssueServing(X509Certificate2 ca, PublicKey publicKey, ServingNames names, string commonName)
+    {
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(commonName);
+        var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256);
+        AddNames(request, names);
+        return Sign(ca, request, ServerAuthOid, key: null);
+    }
+
+    private static void AddNames(CertificateRequest request, ServingNames names)
+    {
         var sans = new SubjectAlternativeNameBuilder();
         foreach (string dnsName in names.DnsNames)
         {
@@ -56,7 +72,6 @@ internal sealed class CertificateFactory
         }
 
         request.CertificateExtensions.Add(sans.Build());
-        return Sign(ca, request, ServerAuthOid, key);
     }
 
     public X509Certificate2 IssueClient(X509Certificate2 ca, string user, string? group)

@@ -90,10 +90,28 @@ internal sealed partial class ClusterPki
         return created;
     }
 
-    private X509Certificate2 EnsureServing(X509Certificate2 ca, ServingNames wanted)
+    /// <summary>
+    /// The embedded agent's kubelet serving certificate (CN <c>system:node:NAME</c>) for <paramref name="names"/>, signed by
+    /// <paramref name="ca"/>; reused while its names match and it is far from expiry.
+    /// </summary>
+    public X509Certificate2 EnsureKubeletServing(X509Certificate2 ca, string nodeName, ServingNames names) =>
+        EnsureServing(ca, names, _dataDirectory.KubeletServingCertificate, _dataDirectory.KubeletServingKey, NodeIdentity(nodeName).User);
+
+    /// <summary>The names a node's kubelet serving certificate carries: its name, host name, addresses and loopback.</summary>
+    public static ServingNames KubeletNames(string nodeName, string hostName, IEnumerable<IPAddress> addresses)
     {
-        string certificatePath = _dataDirectory.ServingCertificate;
-        string keyPath = _dataDirectory.ServingKey;
+        var dnsNames = new SortedSet<string>(StringComparer.Ordinal) { nodeName, hostName.ToLowerInvariant(), "localhost" };
+        var all = new HashSet<IPAddress>(addresses) { IPAddress.Loopback };
+        return new ServingNames(
+            [.. dnsNames],
+            [.. all.OrderBy(a => a.AddressFamily).ThenBy(a => Convert.ToHexString(a.GetAddressBytes()), StringComparer.Ordinal)]);
+    }
+
+    private X509Certificate2 EnsureServing(X509Certificate2 ca, ServingNames wanted) =>
+        EnsureServing(ca, wanted, _dataDirectory.ServingCertificate, _dataDirectory.ServingKey, "kube-apiserver");
+
+    private X509Certificate2 EnsureServing(X509Certificate2 ca, ServingNames wanted, string certificatePath, string keyPath, string commonName)
+    {
         if (File.Exists(certificatePath) && File.Exists(keyPath))
         {
             X509Certificate2 existing = PemFiles.ReadCertificateWithKey(certificatePath, keyPath);
@@ -106,7 +124,7 @@ internal sealed partial class ClusterPki
             LogReissuing(_logger, certificatePath);
         }
 
-        X509Certificate2 created = _factory.IssueServing(ca, wanted);
+        X509Certificate2 created = _factory.IssueServing(ca, wanted, commonName);
         PemFiles.WriteCertificateWithKey(created, certificatePath, keyPath);
         if (_logger.IsEnabled(LogLevel.Information))
         {

@@ -17,6 +17,12 @@ public sealed record SkiffServerOptions
     /// <summary>Arguments after the ones that place the server on loopback without an agent.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
+    /// <summary>
+    /// Pass <c>--disable-agent</c> (the default: no containerd, no kubelet). Tests of the embedded agent set false and give
+    /// their own <c>--cluster-cidr</c>, and must stop the containerd it leaves (its PID file is under agent/containerd).
+    /// </summary>
+    public bool DisableAgent { get; init; } = true;
+
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);

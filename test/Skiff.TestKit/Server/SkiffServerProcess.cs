@@ -87,7 +87,7 @@ public sealed class SkiffServerProcess : IAsyncDisposable
                 "--data-dir", dataDirectory,
                 "--bind-address", "127.0.0.1",
                 "--secure-port", port.ToString(CultureInfo.InvariantCulture),
-                "--disable-agent",
+                .. options.DisableAgent ? ["--disable-agent"] : Array.Empty<string>(),
                 .. options.ExtraArguments,
             ]) with
             {

@@ -73,5 +73,9 @@ public sealed class AgentProcessTests : IClassFixture<RunningServerFixture>
     }
 
     private ChildProcess StartAgent(string dataDirectory, string token) => SkiffCommand.Dll().Start(
-        ["agent", "--server", _server.Url.ToString().TrimEnd('/'), "--token", token, "--data-dir", dataDirectory, "--node-name", "test-agent"]);
+    [
+        "agent", "--server", _server.Url.ToString().TrimEnd('/'), "--token", token, "--data-dir", dataDirectory, "--node-name", "test-agent",
+        // Once joined the agent runs containerd and the kubelet: keep them on loopback and off the default kubelet port.
+        "--node-ip", "127.0.0.1", "--kubelet-port", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ]);
 }
