@@ -73,7 +73,7 @@ public sealed record EvictionThresholds(IReadOnlyList<EvictionThreshold> Items)
             }
             else
             {
-                items.Add(new EvictionThreshold(signal, NodeResources.ParseQuantity(value, item), null));
+                items.Add(new EvictionThreshold(signal, ResourceReservations.ParseQuantity(value, item), null));
             }
         }
 

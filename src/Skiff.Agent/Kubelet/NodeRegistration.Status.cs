@@ -34,7 +34,7 @@ public sealed partial class NodeRegistration
         var status = new V1NodeStatus
         {
             Capacity = capacity,
-            Allocatable = NodeResources.Allocatable(capacity, _options.KubeReserved, _options.SystemReserved, _options.EvictionHard),
+            Allocatable = ResourceReservations.Allocatable(capacity, _options.KubeReserved, _options.SystemReserved, _options.EvictionHard),
             Conditions = conditions,
             Addresses =
             [

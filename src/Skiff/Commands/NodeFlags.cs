@@ -115,7 +115,7 @@ internal sealed class NodeFlags
         {
             try
             {
-                return NodeResources.ParseReservation(result.Tokens[0].Value);
+                return ResourceReservations.ParseReservation(result.Tokens[0].Value);
             }
             catch (FormatException e)
             {

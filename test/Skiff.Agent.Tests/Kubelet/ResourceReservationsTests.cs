@@ -3,7 +3,7 @@ using Skiff.Agent.Kubelet;
 
 namespace Skiff.Agent.Tests.Kubelet;
 
-public sealed class NodeResourcesTests
+public sealed class ResourceReservationsTests
 {
     private static readonly Dictionary<string, ResourceQuantity> Capacity = new()
     {
@@ -16,10 +16,10 @@ public sealed class NodeResourcesTests
     [Fact]
     public void Allocatable_ReservationsAndHardEviction_AreSubtractedFromCapacity()
     {
-        var allocatable = NodeResources.Allocatable(
+        var allocatable = ResourceReservations.Allocatable(
             Capacity,
-            NodeResources.ParseReservation("cpu=100m,memory=256Mi"),
-            NodeResources.ParseReservation("cpu=400m,memory=256Mi,ephemeral-storage=10Gi"),
+            ResourceReservations.ParseReservation("cpu=100m,memory=256Mi"),
+            ResourceReservations.ParseReservation("cpu=400m,memory=256Mi,ephemeral-storage=10Gi"),
             EvictionThresholds.Default);
 
         Assert.Equal("3500m", allocatable["cpu"].ToString());
@@ -33,7 +33,7 @@ public sealed class NodeResourcesTests
     [Fact]
     public void Allocatable_NothingReservedNoThresholds_EqualsCapacity()
     {
-        var allocatable = NodeResources.Allocatable(Capacity, new Dictionary<string, ResourceQuantity>(), new Dictionary<string, ResourceQuantity>(), EvictionThresholds.None);
+        var allocatable = ResourceReservations.Allocatable(Capacity, new Dictionary<string, ResourceQuantity>(), new Dictionary<string, ResourceQuantity>(), EvictionThresholds.None);
 
         Assert.Equal(Capacity.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()), allocatable.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()));
     }
@@ -41,8 +41,8 @@ public sealed class NodeResourcesTests
     [Fact]
     public void Allocatable_ReservingMoreThanCapacity_IsZeroNotNegative()
     {
-        var allocatable = NodeResources.Allocatable(
-            Capacity, NodeResources.ParseReservation("cpu=8"), new Dictionary<string, ResourceQuantity>(), EvictionThresholds.None);
+        var allocatable = ResourceReservations.Allocatable(
+            Capacity, ResourceReservations.ParseReservation("cpu=8"), new Dictionary<string, ResourceQuantity>(), EvictionThresholds.None);
 
         Assert.Equal(0m, allocatable["cpu"].ToDecimal());
     }
@@ -54,7 +54,7 @@ public sealed class NodeResourcesTests
     [InlineData("memory=lots")]
     public void ParseReservation_Malformed_Throws(string text)
     {
-        Assert.Throws<FormatException>(() => NodeResources.ParseReservation(text));
+        Assert.Throws<FormatException>(() => ResourceReservations.ParseReservation(text));
     }
 
     [Fact]

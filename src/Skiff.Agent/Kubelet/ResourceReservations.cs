@@ -4,7 +4,7 @@ using k8s.Models;
 namespace Skiff.Agent.Kubelet;
 
 /// <summary>Upstream's node allocatable: capacity minus kube-reserved, system-reserved and the hard eviction thresholds, never below zero.</summary>
-public static class NodeResources
+public static class ResourceReservations
 {
     /// <summary>
     /// allocatable[r] = capacity[r] − kubeReserved[r] − systemReserved[r] − the hard eviction threshold that guards r
