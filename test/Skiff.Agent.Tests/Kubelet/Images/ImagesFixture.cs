@@ -1,11 +1,7 @@
 using k8s;
-using k8s.Autorest;
-using Microsoft.Extensions.Logging.Abstractions;
-using Skiff.Agent.Kubelet;
 using Skiff.Agent.Runtime;
 using Skiff.Agent.Tests.Runtime;
 using Skiff.TestKit.Registry;
-using Skiff.TestKit.Server;
 
 namespace Skiff.Agent.Tests.Kubelet.Images;
 
@@ -15,25 +11,21 @@ namespace Skiff.Agent.Tests.Kubelet.Images;
 /// <c>images-test-&lt;hex&gt;</c> with no registry configuration. Everything is stopped by PID and
 /// removed on dispose.
 /// </summary>
-public sealed class ImagesFixture : IAsyncLifetime, IDisposable
+public sealed class ImagesFixture : IAsyncLifetime
 {
     public const string Repository = "skiff/busybox";
     public const string User = "puller";
     public const string Password = "pull-s3cret";
 
-    private readonly CancellationTokenSource _stop = new();
-    private SkiffServerProcess? _server;
-    private ContainerdTestNode? _node;
+    private KubeletRig? _rig;
     private LocalRegistry? _open;
     private LocalRegistry? _auth;
-    private Kubernetes? _client;
-    private Task? _kubelet;
 
-    public string NodeName { get; } = "images-test-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8];
+    public string NodeName => Rig.NodeName;
 
-    public Kubernetes Client => _client ?? throw new InvalidOperationException("not started");
+    public Kubernetes Client => Rig.Client;
 
-    internal ContainerdTestNode Node => _node ?? throw new InvalidOperationException("not started");
+    internal ContainerdTestNode Node => Rig.Node;
 
     public LocalRegistry Open => _open ?? throw new InvalidOperationException("not started");
 
@@ -42,27 +34,21 @@ public sealed class ImagesFixture : IAsyncLifetime, IDisposable
     /// <summary>The busybox archive pushed to both registries (its entrypoint is /bin/sh).</summary>
     public string BusyboxArchive => Path.Combine(Node.Options.DataDir, "busybox.oci.tar");
 
+    private KubeletRig Rig => _rig ?? throw new InvalidOperationException("not started");
+
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        Task<SkiffServerProcess> server = SkiffServerProcess.StartAsync(new SkiffServerOptions { ExtraArguments = ["--disable-scheduler"] }, timeout.Token);
+        Task<KubeletRig> rig = KubeletRig.StartAsync("images-test", timeout.Token);
         Task<LocalRegistry> open = LocalRegistry.StartAsync(null, timeout.Token);
         Task<LocalRegistry> auth = LocalRegistry.StartAsync((User, Password), timeout.Token);
-        _node = await ContainerdTestNode.StartAsync(timeout.Token);
+        _rig = await rig;
         _open = await open;
         _auth = await auth;
-        _server = await server;
-        _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.KubeconfigPath));
         await WriteBusyboxAsync(BusyboxArchive, null, timeout.Token);
         await _open.PushAsync(BusyboxArchive, Repository + ":1", timeout.Token);
         await _auth.PushAsync(BusyboxArchive, Repository + ":1", timeout.Token);
-        var options = new KubeletOptions
-        {
-            NodeName = NodeName,
-            InternalIp = "127.0.0.1",
-            DataDir = Path.Combine(_node.Options.DataDir, "kubelet"),
-        };
-        _kubelet = new Skiff.Agent.Kubelet.Kubelet(_client, _node.Client, options, NullLoggerFactory.Instance).RunAsync(_stop.Token);
+        _rig.StartKubelet(_rig.DefaultOptions());
     }
 
     /// <summary>
@@ -90,42 +76,12 @@ public sealed class ImagesFixture : IAsyncLifetime, IDisposable
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        if (_kubelet is not null)
-        {
-            await _kubelet;
-        }
-
-        if (_client is not null)
-        {
-            try
-            {
-                await _client.CoreV1.DeleteNodeAsync(NodeName);
-            }
-            catch (HttpOperationException)
-            {
-                // Never registered.
-            }
-        }
-
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-        }
-
-        foreach (IAsyncDisposable? part in new IAsyncDisposable?[] { _open, _auth, _server })
+        foreach (IAsyncDisposable? part in new IAsyncDisposable?[] { _rig, _open, _auth })
         {
             if (part is not null)
             {
                 await part.DisposeAsync();
             }
         }
-    }
-
-    // xunit calls DisposeAsync and then Dispose on a fixture: everything stops in the first, the client is released in the second.
-    public void Dispose()
-    {
-        _client?.Dispose();
-        _stop.Dispose();
     }
 }

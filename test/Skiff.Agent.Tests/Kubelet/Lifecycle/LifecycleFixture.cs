@@ -2,11 +2,9 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
 using Skiff.Agent.Kubelet;
 using Skiff.Agent.Runtime.Cri;
 using Skiff.Agent.Tests.Runtime;
-using Skiff.TestKit.Server;
 
 namespace Skiff.Agent.Tests.Kubelet.Lifecycle;
 
@@ -16,93 +14,44 @@ namespace Skiff.Agent.Tests.Kubelet.Lifecycle;
 /// <see cref="RestartKubeletAsync"/> to stop the kubelet and start a new one on the same containerd. On dispose everything
 /// it started stops (containerd by PID) and its bridge and dirs are removed.
 /// </summary>
-public sealed class LifecycleFixture : IAsyncLifetime, IDisposable
+public sealed class LifecycleFixture : IAsyncLifetime
 {
-    public const string BusyboxImage = "skiff.local/busybox:test";
+    public const string BusyboxImage = KubeletRig.BusyboxImage;
 
-    private CancellationTokenSource _stop = new();
-    private SkiffServerProcess? _server;
-    private ContainerdTestNode? _node;
-    private Kubernetes? _client;
-    private Task? _kubelet;
+    private KubeletRig? _rig;
     private KubeletOptions? _options;
 
-    public string NodeName { get; } = "lifecycle-test-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8];
+    public string NodeName => Rig.NodeName;
 
-    public Kubernetes Client => _client ?? throw new InvalidOperationException("not started");
+    public Kubernetes Client => Rig.Client;
 
     public KubeletOptions Options => _options ?? throw new InvalidOperationException("not started");
 
-    internal ContainerdTestNode Node => _node ?? throw new InvalidOperationException("not started");
+    internal ContainerdTestNode Node => Rig.Node;
+
+    private KubeletRig Rig => _rig ?? throw new InvalidOperationException("not started");
 
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        _server = await SkiffServerProcess.StartAsync(new SkiffServerOptions { ExtraArguments = ["--disable-scheduler"] }, timeout.Token);
-        _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.KubeconfigPath));
-        _node = await ContainerdTestNode.StartAsync(timeout.Token);
-        await _node.ImportBusyboxAsync(BusyboxImage, timeout.Token);
-        _options = new KubeletOptions
-        {
-            NodeName = NodeName,
-            InternalIp = "127.0.0.1",
-            DataDir = Path.Combine(_node.Options.DataDir, "kubelet"),
-            LeaseRenewInterval = TimeSpan.FromSeconds(1),
-            CrashLoopBackOffBase = TimeSpan.FromSeconds(1),
-        };
-        StartKubelet();
+        _rig = await KubeletRig.StartAsync("lifecycle-test", timeout.Token);
+        _options = _rig.DefaultOptions() with { CrashLoopBackOffBase = TimeSpan.FromSeconds(1) };
+        _rig.StartKubelet(_options);
     }
 
     /// <summary>Stops the kubelet (its containers keep running) and starts a new one with the same options and runtime.</summary>
     public async Task RestartKubeletAsync()
     {
-        await _stop.CancelAsync();
-        if (_kubelet is not null)
-        {
-            await _kubelet;
-        }
-
-        _stop.Dispose();
-        _stop = new CancellationTokenSource();
-        StartKubelet();
+        await Rig.StopKubeletAsync();
+        Rig.StartKubelet(Options);
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        if (_kubelet is not null)
+        if (_rig is not null)
         {
-            await _kubelet;
+            await _rig.DisposeAsync();
         }
-
-        if (_client is not null)
-        {
-            try
-            {
-                await _client.CoreV1.DeleteNodeAsync(NodeName);
-            }
-            catch (HttpOperationException)
-            {
-                // Never registered.
-            }
-        }
-
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-        }
-
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
-    // xunit calls DisposeAsync and then Dispose on a fixture: everything stops in the first, the client is released in the second.
-    public void Dispose()
-    {
-        _client?.Dispose();
-        _stop.Dispose();
     }
 
     /// <summary>Creates a pod bound to this node in namespace default, named <paramref name="prefix"/>-&lt;hex&gt;.</summary>
@@ -175,11 +124,5 @@ public sealed class LifecycleFixture : IAsyncLifetime, IDisposable
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
-    }
-
-    private void StartKubelet()
-    {
-        var kubelet = new Skiff.Agent.Kubelet.Kubelet(Client, Node.Client, Options, NullLoggerFactory.Instance);
-        _kubelet = kubelet.RunAsync(_stop.Token);
     }
 }

@@ -3,11 +3,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
-using k8s.Autorest;
-using Skiff.Agent.Kubelet;
 using Skiff.Agent.Tests.Runtime;
 using Skiff.TestKit.Processes;
-using Skiff.TestKit.Server;
 
 namespace Skiff.Agent.Tests.Kubelet.Server;
 
@@ -19,56 +16,47 @@ namespace Skiff.Agent.Tests.Kubelet.Server;
 /// </summary>
 public sealed class KubeletServerFixture : IAsyncLifetime, IDisposable
 {
-    public const string BusyboxImage = "skiff.local/busybox:test";
+    public const string BusyboxImage = KubeletRig.BusyboxImage;
 
-    private readonly CancellationTokenSource _stop = new();
-    private SkiffServerProcess? _server;
-    private ContainerdTestNode? _node;
-    private Kubernetes? _client;
-    private Task? _kubelet;
+    private KubeletRig? _rig;
     private X509Certificate2? _ca;
     private X509Certificate2? _serving;
 
-    public string NodeName { get; } = "kubelet-server-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8];
+    public string NodeName => Rig.NodeName;
 
-    public Kubernetes Client => _client ?? throw new InvalidOperationException("not started");
+    public Kubernetes Client => Rig.Client;
 
     public RecordingLoggerProvider Logs { get; } = new();
 
     public int KubeletPort { get; private set; }
 
     /// <summary>The admin kubeconfig kubectl runs with.</summary>
-    public string KubeconfigPath => _server?.KubeconfigPath ?? throw new InvalidOperationException("not started");
+    public string KubeconfigPath => Rig.Server.KubeconfigPath;
 
     /// <summary>The cluster CA (signs the kubelet's serving certificate and every accepted client certificate).</summary>
     public X509Certificate2 Ca => _ca ?? throw new InvalidOperationException("not started");
 
-    internal ContainerdTestNode Node => _node ?? throw new InvalidOperationException("not started");
+    internal ContainerdTestNode Node => Rig.Node;
+
+    private KubeletRig Rig => _rig ?? throw new InvalidOperationException("not started");
 
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        _server = await SkiffServerProcess.StartAsync(new SkiffServerOptions { ExtraArguments = ["--disable-scheduler"] }, timeout.Token);
-        _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.KubeconfigPath));
-        string tls = Path.Combine(_server.DataDirectory, "tls");
+        _rig = await KubeletRig.StartAsync("kubelet-server", timeout.Token);
+        string tls = Path.Combine(_rig.Server.DataDirectory, "tls");
         _ca = X509Certificate2.CreateFromPemFile(Path.Combine(tls, "ca.crt"), Path.Combine(tls, "ca.key"));
         _serving = IssueServing(_ca);
-        _node = await ContainerdTestNode.StartAsync(timeout.Token);
-        await _node.ImportBusyboxAsync(BusyboxImage, timeout.Token);
         KubeletPort = LoopbackPort.Free();
-        var options = new KubeletOptions
-        {
-            NodeName = NodeName,
-            InternalIp = "127.0.0.1",
-            DataDir = Path.Combine(_node.Options.DataDir, "kubelet"),
-            LeaseRenewInterval = TimeSpan.FromSeconds(1),
-            ServerPort = KubeletPort,
-            ServerAddress = IPAddress.Loopback,
-            ServingCertificate = _serving,
-            ClientCa = X509CertificateLoader.LoadCertificate(_ca.RawData),
-        };
-        var kubelet = new Skiff.Agent.Kubelet.Kubelet(_client, _node.Client, options, Logs.Factory);
-        _kubelet = kubelet.RunAsync(_stop.Token);
+        _rig.StartKubelet(
+            _rig.DefaultOptions() with
+            {
+                ServerPort = KubeletPort,
+                ServerAddress = IPAddress.Loopback,
+                ServingCertificate = _serving,
+                ClientCa = X509CertificateLoader.LoadCertificate(_ca.RawData),
+            },
+            Logs.Factory);
         await WaitForKubeletPortAsync(timeout.Token);
     }
 
@@ -101,43 +89,18 @@ public sealed class KubeletServerFixture : IAsyncLifetime, IDisposable
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        if (_kubelet is not null)
+        if (_rig is not null)
         {
-            await _kubelet;
-        }
-
-        if (_client is not null)
-        {
-            try
-            {
-                await _client.CoreV1.DeleteNodeAsync(NodeName);
-            }
-            catch (HttpOperationException)
-            {
-                // Never registered.
-            }
-        }
-
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-        }
-
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
+            await _rig.DisposeAsync();
         }
     }
 
     // xunit calls DisposeAsync and then Dispose on a fixture: everything stops in the first, the rest is released in the second.
     public void Dispose()
     {
-        _client?.Dispose();
         _serving?.Dispose();
         _ca?.Dispose();
         Logs.Dispose();
-        _stop.Dispose();
     }
 
     /// <summary>The server starts once the kubelet registered and its informer synced: wait until the port accepts.</summary>
@@ -153,9 +116,9 @@ public sealed class KubeletServerFixture : IAsyncLifetime, IDisposable
             }
             catch (System.Net.Sockets.SocketException)
             {
-                if (_kubelet is { IsCompleted: true })
+                if (Rig.Running is { IsCompleted: true } kubelet)
                 {
-                    await _kubelet;
+                    await kubelet;
                     throw new InvalidOperationException("the kubelet stopped before its server listened");
                 }
 
