@@ -56,6 +56,8 @@ e2e_stop_server() {
     # Whatever the agent left (network namespaces, rootfs mounts under its containerd dir, its bridge) goes too.
     grep -o " $SKIFF_DATA/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
     comm -13 <(printf '%s\n' "${E2E_BRIDGES_BEFORE:-}") <(e2e_bridges) | while read -r b; do [[ -n "$b" ]] && ip link del "$b" 2>/dev/null; done
+    # The agent's QoS cgroups (pod cgroups are gone with the pods); rmdir leaves any cgroup that still has tasks.
+    find /sys/fs/cgroup/*/skiff -depth -type d -exec rmdir {} \; 2>/dev/null
   fi
   [[ -n "${SKIFF_DATA:-}" && -d "$SKIFF_DATA" ]] && rm -rf "$SKIFF_DATA"
   SKIFF_DATA=

@@ -124,6 +124,7 @@ public sealed partial class PodWorkers : IDisposable
 
     private async Task RelistAsync(CancellationToken cancellationToken)
     {
+        _cgroups.RetryPendingRemovals();
         var sandboxes = (await _cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), _cri.Options(cancellationToken)).ConfigureAwait(false)).Items;
         var containers = (await _cri.Runtime.ListContainersAsync(new ListContainersRequest(), _cri.Options(cancellationToken)).ConfigureAwait(false)).Containers;
         var sandboxesByUid = sandboxes.GroupBy(s => s.Metadata?.Uid ?? "").ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.CreatedAt).ToList());

@@ -50,4 +50,7 @@ expect "its restart count grows" '^[1-9]' -- kubectl get pod crash -o jsonpath='
 kubectl delete deployment web --wait=false >/dev/null
 eventually "deleting the Deployment removes its pods" 60 -- sh -c "[ -z \"\$(kubectl get pods -l app=web -o name)\" ]"
 expect "the node reported the pod's hostIP" '^[0-9.]+$' -- kubectl get pod sh -o jsonpath='{.status.hostIP}'
+uid="$(kubectl get pod sh -o jsonpath='{.metadata.uid}')"
+expect "the pod's cgroup exists under the BestEffort QoS class" "pod$uid" -- sh -c "ls -d /sys/fs/cgroup/*/skiff/kubepods/besteffort/pod$uid"
 kubectl delete pod sh ticker crash --grace-period=1 --wait=true --timeout=60s >/dev/null 2>&1
+eventually "a deleted pod's cgroup is removed from every hierarchy" 20 -- sh -c "! ls -d /sys/fs/cgroup/*/skiff/kubepods/*/pod$uid /sys/fs/cgroup/*/skiff/kubepods/pod$uid 2>/dev/null | grep -q ."

@@ -20,6 +20,9 @@ public sealed class PodCgroups
     private readonly KubeletOptions _options;
     private readonly ILogger _logger;
 
+    // Pods whose cgroup could not be removed yet (a controller still held an exiting task): retried by RetryPendingRemovals.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _pending = new();
+
     public PodCgroups(KubeletOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -79,6 +82,8 @@ public sealed class PodCgroups
     public void Remove(string podUid)
     {
         ArgumentNullException.ThrowIfNull(podUid);
+        bool retry = _pending.ContainsKey(podUid);
+        bool failed = false;
         foreach (QosClass qos in Enum.GetValues<QosClass>())
         {
             string path = PodPath(qos, podUid);
@@ -97,9 +102,31 @@ public sealed class PodCgroups
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    CgroupLog.RemoveFailed(_logger, dir, e);
+                    failed = true;
+                    if (!retry)
+                    {
+                        CgroupLog.RemoveFailed(_logger, dir, e);
+                    }
                 }
             }
+        }
+
+        if (failed)
+        {
+            _pending[podUid] = true;
+        }
+        else
+        {
+            _pending.TryRemove(podUid, out _);
+        }
+    }
+
+    /// <summary>Tries again to remove the pod cgroups whose removal failed (rmdir is refused while an exiting task lingers).</summary>
+    public void RetryPendingRemovals()
+    {
+        foreach (string podUid in _pending.Keys)
+        {
+            Remove(podUid);
         }
     }
 
