@@ -16,8 +16,8 @@ internal static class AgentMemory
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
 
-    /// <summary>The agent's VmRSS in bytes, or null (with the reason on the progress stream) when no agent became Ready.</summary>
-    public static async Task<long?> MeasureAsync(string binary, SkiffServerProcess server, Kubernetes client, string dataDir, IProgress<string> progress, CancellationToken cancellationToken)
+    /// <summary>The agent's VmRSS and private resident bytes, or null (with the reason on the progress stream) when no agent became Ready.</summary>
+    public static async Task<(long Rss, long Private)?> MeasureAsync(string binary, SkiffServerProcess server, Kubernetes client, string dataDir, IProgress<string> progress, CancellationToken cancellationToken)
     {
         string nodeName = "bench-agent-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
         string token = (await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, "token"), cancellationToken)).Trim();
@@ -40,7 +40,7 @@ internal static class AgentMemory
         }
 
         await Task.Delay(Settle, cancellationToken);
-        long rss = ResidentMemory.Of(agent.Pid);
+        (long, long) rss = (ResidentMemory.Of(agent.Pid), ResidentMemory.PrivateOf(agent.Pid));
         await agent.StopAsync(TimeSpan.FromSeconds(20));
         try
         {

@@ -11,6 +11,6 @@ internal sealed record PodsFigures
 
     public required Latency RawBatch { get; init; }
 
-    /// <summary>The idle <c>skiff agent</c>'s VmRSS in bytes; null when no agent became Ready.</summary>
-    public long? AgentRss { get; init; }
+    /// <summary>The idle <c>skiff agent</c>'s VmRSS and private (anonymous + shmem) resident bytes; null when no agent became Ready.</summary>
+    public (long Rss, long Private)? AgentRss { get; init; }
 }

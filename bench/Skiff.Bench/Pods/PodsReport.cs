@@ -25,10 +25,11 @@ internal static class PodsReport
         table.Write(output);
         output.WriteLine($"   Upstream's pod startup SLO is p99 ≤ {UpstreamSloMs / 1000:0} s (published, not measured here).");
         output.WriteLine();
-        if (f.AgentRss is long rss)
+        if (f.AgentRss is var (rss, own))
         {
             double mb = rss / 1048576.0;
             output.WriteLine($"Idle skiff agent VmRSS (containerd not counted): {mb.ToString("0.0", CultureInfo.InvariantCulture)} MB — target ≤ {RssTargetMb:0} MB {(mb <= RssTargetMb ? "PASS" : "MISS")}; published k3s agent: {K3sAgentMb:0} MB ({(mb / K3sAgentMb).ToString("0.00", CultureInfo.InvariantCulture)}x).");
+            output.WriteLine($"   of which private (anonymous + shmem: heaps, JIT code): {(own / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB; the rest are file-backed runtime and assembly pages shared through the page cache.");
         }
         else
         {
