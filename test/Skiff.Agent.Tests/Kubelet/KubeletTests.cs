@@ -1,6 +1,4 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Skiff.Agent.Runtime.Cri;
 
@@ -17,8 +15,8 @@ public sealed class KubeletTests(KubeletFixture fixture) : IClassFixture<Kubelet
     public async Task Node_RegistersReadyWithCapacity_AndRenewsItsLease()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        V1Node node = await WaitForAsync(
-            async ct => await TryAsync(() => Client.CoreV1.ReadNodeAsync(fixture.NodeName, cancellationToken: ct)),
+        V1Node node = await Poll.UntilAsync(
+            async ct => await Poll.NullIfNotFoundAsync(() => Client.CoreV1.ReadNodeAsync(fixture.NodeName, cancellationToken: ct)),
             n => n.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true,
             cts.Token);
 
@@ -34,7 +32,7 @@ public sealed class KubeletTests(KubeletFixture fixture) : IClassFixture<Kubelet
 
         V1Lease lease = await Client.CoordinationV1.ReadNamespacedLeaseAsync(fixture.NodeName, "kube-node-lease", cancellationToken: cts.Token);
         DateTime first = lease.Spec.RenewTime!.Value;
-        V1Lease renewed = await WaitForAsync(
+        V1Lease renewed = await Poll.UntilAsync(
             async ct => await Client.CoordinationV1.ReadNamespacedLeaseAsync(fixture.NodeName, "kube-node-lease", cancellationToken: ct),
             l => l.Spec.RenewTime > first,
             cts.Token);
@@ -90,8 +88,8 @@ public sealed class KubeletTests(KubeletFixture fixture) : IClassFixture<Kubelet
 
         var deleting = System.Diagnostics.Stopwatch.StartNew();
         await Client.CoreV1.DeleteNamespacedPodAsync(created.Metadata.Name, "default", cancellationToken: cts.Token);
-        await WaitForAsync(
-            async ct => await TryAsync(() => Client.CoreV1.ReadNamespacedPodAsync(created.Metadata.Name, "default", cancellationToken: ct)) is null ? "gone" : null,
+        await Poll.UntilAsync(
+            async ct => await Poll.NullIfNotFoundAsync(() => Client.CoreV1.ReadNamespacedPodAsync(created.Metadata.Name, "default", cancellationToken: ct)) is null ? "gone" : null,
             _ => true,
             cts.Token);
 
@@ -112,7 +110,7 @@ public sealed class KubeletTests(KubeletFixture fixture) : IClassFixture<Kubelet
         await Client.CoreV1.DeleteNamespacedPodAsync(created.Metadata.Name, "default", new V1DeleteOptions { GracePeriodSeconds = 0 }, cancellationToken: cts.Token);
 
         var cri = fixture.Node.Client;
-        await WaitForAsync(
+        await Poll.UntilAsync(
             async ct => (await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), cri.Options(ct))).Items.Any(s => s.Metadata.Uid == created.Metadata.Uid) ? null : "removed",
             _ => true,
             cts.Token);
@@ -148,33 +146,5 @@ public sealed class KubeletTests(KubeletFixture fixture) : IClassFixture<Kubelet
     }
 
     private Task<V1Pod> WaitForPodAsync(V1Pod pod, Func<V1Pod, bool> done, CancellationToken cancellationToken) =>
-        WaitForAsync(async ct => await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default", cancellationToken: ct), done, cancellationToken);
-
-    private static async Task<T> WaitForAsync<T>(Func<CancellationToken, Task<T?>> read, Func<T, bool> done, CancellationToken cancellationToken)
-        where T : class
-    {
-        while (true)
-        {
-            T? value = await read(cancellationToken);
-            if (value is not null && done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
-        }
-    }
-
-    private static async Task<T?> TryAsync<T>(Func<Task<T>> read)
-        where T : class
-    {
-        try
-        {
-            return await read();
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+        Poll.UntilAsync(async ct => await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default", cancellationToken: ct), done, cancellationToken);
 }

@@ -49,7 +49,7 @@ public sealed partial class KubeletConfigTests
         V1Pod running = await RunAsync(NewPod("hostport", web), cts.Token);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        string body = await WaitForAsync(
+        string body = await Poll.UntilAsync(
             async ct =>
             {
                 try

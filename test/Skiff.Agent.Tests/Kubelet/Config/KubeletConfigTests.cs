@@ -1,7 +1,5 @@
-using System.Net;
 using System.Text;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Skiff.Agent.Runtime.Cri;
 
@@ -101,7 +99,7 @@ public sealed partial class KubeletConfigTests(KubeletFixture fixture) : IClassF
             File.ReadAllText($"/sys/fs/cgroup/memory{fixture.CgroupRoot}/kubepods/pod{running.Metadata.Uid}/memory.limit_in_bytes").Trim());
 
         await DeletePodAsync(running, cts.Token);
-        await WaitForAsync(ct => Task.FromResult<string?>(Directory.Exists(podCgroup) ? null : "gone"), _ => true, cts.Token);
+        await Poll.UntilAsync(ct => Task.FromResult<string?>(Directory.Exists(podCgroup) ? null : "gone"), _ => true, cts.Token);
         Assert.Empty(Directory.EnumerateDirectories("/sys/fs/cgroup", "pod" + running.Metadata.Uid, SearchOption.AllDirectories));
     }
 
@@ -115,7 +113,7 @@ public sealed partial class KubeletConfigTests(KubeletFixture fixture) : IClassF
 
         // Burstable (a limit without an equal cpu one): the pod cgroup appears under kubepods/burstable (the wait times out otherwise).
         string podCgroup = $"/sys/fs/cgroup/memory{fixture.CgroupRoot}/kubepods/burstable/pod{created.Metadata.Uid}";
-        await WaitForAsync(ct => Task.FromResult<string?>(Directory.Exists(podCgroup) ? "there" : null), _ => true, cts.Token);
+        await Poll.UntilAsync(ct => Task.FromResult<string?>(Directory.Exists(podCgroup) ? "there" : null), _ => true, cts.Token);
         V1Pod failed = await WaitForPodAsync(created, p => p.Status?.Phase is "Failed" or "Succeeded", cts.Token);
 
         Assert.Equal("Failed", failed.Status.Phase);
@@ -153,8 +151,8 @@ public sealed partial class KubeletConfigTests(KubeletFixture fixture) : IClassF
     private async Task DeletePodAsync(V1Pod pod, CancellationToken cancellationToken)
     {
         await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, "default", cancellationToken: cancellationToken);
-        await WaitForAsync(
-            async ct => await TryAsync(() => Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default", cancellationToken: ct)) is null ? "gone" : null,
+        await Poll.UntilAsync(
+            async ct => await Poll.NullIfNotFoundAsync(() => Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default", cancellationToken: ct)) is null ? "gone" : null,
             _ => true,
             cancellationToken);
     }
@@ -164,33 +162,5 @@ public sealed partial class KubeletConfigTests(KubeletFixture fixture) : IClassF
             .Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
 
     private Task<V1Pod> WaitForPodAsync(V1Pod pod, Func<V1Pod, bool> done, CancellationToken cancellationToken) =>
-        WaitForAsync(async ct => await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default", cancellationToken: ct), done, cancellationToken);
-
-    private static async Task<T> WaitForAsync<T>(Func<CancellationToken, Task<T?>> read, Func<T, bool> done, CancellationToken cancellationToken)
-        where T : class
-    {
-        while (true)
-        {
-            T? value = await read(cancellationToken);
-            if (value is not null && done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
-        }
-    }
-
-    private static async Task<T?> TryAsync<T>(Func<Task<T>> read)
-        where T : class
-    {
-        try
-        {
-            return await read();
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+        Poll.UntilAsync(async ct => await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default", cancellationToken: ct), done, cancellationToken);
 }

@@ -109,20 +109,6 @@ public sealed class LifecycleFixture : IAsyncLifetime
         return result;
     }
 
-    public static async Task<T> WaitForAsync<T>(Func<CancellationToken, Task<T?>> read, Func<T, bool> done, CancellationToken cancellationToken)
-        where T : class
-    {
-        ArgumentNullException.ThrowIfNull(read);
-        ArgumentNullException.ThrowIfNull(done);
-        while (true)
-        {
-            T? value = await read(cancellationToken);
-            if (value is not null && done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
-        }
-    }
+    public static Task<T> WaitForAsync<T>(Func<CancellationToken, Task<T?>> read, Func<T, bool> done, CancellationToken cancellationToken)
+        where T : class => Poll.UntilAsync(read, done, cancellationToken);
 }

@@ -1,6 +1,4 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Skiff.Agent.Runtime.Cri;
 
@@ -20,42 +18,15 @@ public sealed partial class VolumeTests
     }
 
     private Task<string> WaitForExecAsync(V1Pod pod, string script, string expected, CancellationToken cancellationToken) =>
-        WaitForAsync(async ct => (await ExecAsync(pod, script, ct)).Out == expected ? "seen" : null, cancellationToken);
+        Poll.UntilAsync(async ct => (await ExecAsync(pod, script, ct)).Out == expected ? "seen" : null, cancellationToken);
 
     private async Task DeletePodAsync(V1Pod pod, CancellationToken cancellationToken)
     {
         await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Ns, cancellationToken: cancellationToken);
-        await WaitForAsync(async ct => await TryAsync(() => Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, Ns, cancellationToken: ct)) is null ? "gone" : null,
+        await Poll.UntilAsync(async ct => await Poll.NullIfNotFoundAsync(() => Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, Ns, cancellationToken: ct)) is null ? "gone" : null,
             cancellationToken);
     }
 
     private Task<V1Pod> WaitForPodAsync(V1Pod pod, Func<V1Pod, bool> done, CancellationToken cancellationToken) =>
-        WaitForAsync(async ct => { V1Pod p = await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, Ns, cancellationToken: ct); return done(p) ? p : null; }, cancellationToken);
-
-    private static async Task<T> WaitForAsync<T>(Func<CancellationToken, Task<T?>> read, CancellationToken cancellationToken)
-        where T : class
-    {
-        while (true)
-        {
-            if (await read(cancellationToken) is { } value)
-            {
-                return value;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
-        }
-    }
-
-    private static async Task<T?> TryAsync<T>(Func<Task<T>> read)
-        where T : class
-    {
-        try
-        {
-            return await read();
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+        Poll.UntilAsync(async ct => { V1Pod p = await Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, Ns, cancellationToken: ct); return done(p) ? p : null; }, cancellationToken);
 }

@@ -69,7 +69,7 @@ public sealed partial class VolumeTests(KubeletFixture fixture) : IClassFixture<
         Assert.True(Directory.Exists(Path.Combine(podDir, "volumes", "kubernetes.io~empty-dir", "data")));
 
         await Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Ns, cancellationToken: cts.Token);
-        await WaitForAsync(async ct => await TryAsync(() => Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, Ns, cancellationToken: ct)) is null ? "gone" : null, cts.Token);
+        await Poll.UntilAsync(async ct => await Poll.NullIfNotFoundAsync(() => Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, Ns, cancellationToken: ct)) is null ? "gone" : null, cts.Token);
 
         Assert.False(Directory.Exists(podDir));
         Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(podDir, StringComparison.Ordinal));
@@ -135,7 +135,7 @@ public sealed partial class VolumeTests(KubeletFixture fixture) : IClassFixture<
                 "hostpath", [new V1Volume { Name = "host", HostPath = new V1HostPathVolumeSource { Path = path, Type = "DirectoryOrCreate" } }],
                 [Mount("host", "/host")], cts.Token, script: "echo from-pod > /host/f; " + Sleep);
 
-            await WaitForAsync(_ => Task.FromResult(File.Exists(Path.Combine(path, "f")) ? "written" : null), cts.Token);
+            await Poll.UntilAsync(_ => Task.FromResult(File.Exists(Path.Combine(path, "f")) ? "written" : null), cts.Token);
             Assert.Equal("from-pod\n", await File.ReadAllTextAsync(Path.Combine(path, "f"), cts.Token));
             await DeletePodAsync(pod, cts.Token);
         }
