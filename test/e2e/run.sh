@@ -11,7 +11,10 @@ if [[ -z "${SKIFF_BIN:-}" ]]; then
 fi
 export SKIFF_BIN
 
-trap 'e2e_stop_server' EXIT
+# Agent scenarios start the local registry (scripts/images.sh); stop it at the end unless it was running before (up.sh's).
+registry_was_running=0
+scripts/images.sh status 2>/dev/null | grep -q 'registry running' && registry_was_running=1
+trap 'e2e_stop_server; [[ $registry_was_running == 1 ]] || scripts/images.sh stop >/dev/null 2>&1' EXIT
 for scenario in test/e2e/scenarios/*.sh; do
   echo "e2e: $(basename "$scenario")"
   # A scenario may start its server with extra flags, on a line "# e2e-server-args: --flag value" (e.g. a short grace period).
