@@ -91,10 +91,14 @@ public sealed partial class PodWorkers
         }
     }
 
+    /// <summary>Only the pod's own sandboxes (by the uid label every sandbox config carries): a sync lists one pod, not the node.</summary>
+    private static ListPodSandboxRequest SandboxesOf(string uid) =>
+        new() { Filter = new PodSandboxFilter { LabelSelector = { ["io.kubernetes.pod.uid"] = uid } } };
+
     /// <summary>The pod's newest sandbox and its containers.</summary>
     private async Task<(PodSandbox? Sandbox, IReadOnlyList<Container> Containers)> ListPodAsync(string uid, CancellationToken cancellationToken)
     {
-        var sandboxes = await _cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), _cri.Options(cancellationToken)).ConfigureAwait(false);
+        var sandboxes = await _cri.Runtime.ListPodSandboxAsync(SandboxesOf(uid), _cri.Options(cancellationToken)).ConfigureAwait(false);
         PodSandbox? sandbox = sandboxes.Items.Where(s => s.Metadata?.Uid == uid).OrderByDescending(s => s.CreatedAt).FirstOrDefault();
         if (sandbox is null)
         {

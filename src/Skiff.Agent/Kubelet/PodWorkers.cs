@@ -197,7 +197,7 @@ public sealed partial class PodWorkers : IDisposable
         long grace = pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds ?? 30;
         try
         {
-            var sandboxes = await _cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), _cri.Options(cancellationToken)).ConfigureAwait(false);
+            var sandboxes = await _cri.Runtime.ListPodSandboxAsync(SandboxesOf(pod.Metadata.Uid), _cri.Options(cancellationToken)).ConfigureAwait(false);
             string[] sandboxIds = [.. sandboxes.Items.Where(s => s.Metadata?.Uid == pod.Metadata.Uid).Select(s => s.Id)];
             await KillPodContainersAsync(pod, sandboxIds, grace, cancellationToken).ConfigureAwait(false);
             await StopAndRemoveAsync(sandboxIds, 2, cancellationToken).ConfigureAwait(false);

@@ -137,29 +137,11 @@ public sealed class SpdyFramerTests
         await opened.WaitReplyAsync(cts.Token);
         await accepted.WriteAsync("hi"u8.ToArray(), cts.Token);
         await accepted.CloseWriteAsync(cts.Token);
-        var received = await ReadAllAsync(opened.Input, cts.Token);
+        var received = await StreamTestClients.ReadAllAsync(opened.Input, cts.Token);
 
         Assert.Equal("stdout", accepted.Header("streamtype"));
         Assert.Equal(1, opened.Id);
         Assert.Equal("hi", received);
-    }
-
-    private static async Task<string> ReadAllAsync(PipeReader reader, CancellationToken cancellationToken)
-    {
-        var text = new StringBuilder();
-        while (true)
-        {
-            var result = await reader.ReadAsync(cancellationToken);
-            foreach (var segment in result.Buffer)
-            {
-                text.Append(Encoding.UTF8.GetString(segment.Span));
-            }
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                return text.ToString();
-            }
-        }
     }
 
     private static (Stream, Stream) DuplexPair()
