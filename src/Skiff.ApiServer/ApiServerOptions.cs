@@ -8,6 +8,15 @@ public sealed class ApiServerOptions
     /// <summary>Service ClusterIPs come from here; its first address is the <c>kubernetes</c> Service.</summary>
     public IPNetwork ServiceCidr { get; set; } = IPNetwork.Parse("10.43.0.0/16");
 
+    /// <summary>The cluster's pod network, published to nodes in the <c>kube-system/skiff-cluster</c> ConfigMap.</summary>
+    public IPNetwork ClusterCidr { get; set; } = IPNetwork.Parse("10.42.0.0/16");
+
+    /// <summary>The ClusterIP of the <c>kube-system/kube-dns</c> Service, created at bootstrap.</summary>
+    public IPAddress ClusterDns { get; set; } = IPAddress.Parse("10.43.0.10");
+
+    /// <summary>The cluster's DNS domain.</summary>
+    public string ClusterDomain { get; set; } = "cluster.local";
+
     /// <summary>The first NodePort.</summary>
     public int NodePortFirst { get; set; } = 30000;
 

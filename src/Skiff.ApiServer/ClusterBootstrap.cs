@@ -7,6 +7,7 @@ using Skiff.ApiServer.Admission;
 using Skiff.ApiServer.Registry;
 using Skiff.ApiServer.WatchCache;
 using Skiff.Machinery.Catalog;
+using Skiff.Machinery.Cluster;
 using Skiff.Machinery.Errors;
 
 namespace Skiff.ApiServer;
@@ -72,9 +73,68 @@ internal sealed partial class ClusterBootstrap(
                 ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = settings.SecurePort, ["protocol"] = "TCP" }),
             }),
         }, write, stoppingToken);
+        // Service proxies read EndpointSlices; upstream's endpoint reconciler keeps this one beside the Endpoints.
+        await EnsureAsync(catalog.Find("discovery.k8s.io", "v1", "endpointslices")!, "default", new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "kubernetes",
+                ["labels"] = new JsonObject { ["kubernetes.io/service-name"] = "kubernetes" },
+            },
+            ["addressType"] = settings.AdvertiseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
+            ["endpoints"] = new JsonArray(new JsonObject
+            {
+                ["addresses"] = new JsonArray(settings.AdvertiseAddress.ToString()),
+                ["conditions"] = new JsonObject { ["ready"] = true },
+            }),
+            ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = settings.SecurePort, ["protocol"] = "TCP" }),
+        }, write, stoppingToken);
+        await EnsureClusterDnsAsync(settings, write, stoppingToken);
         string advertised = settings.AdvertiseAddress.ToString();
         LogBootstrapped(logger, clusterIp, advertised, port);
         _done.TrySetResult();
+    }
+
+    /// <summary>
+    /// The <c>kube-system/kube-dns</c> Service at <see cref="ApiServerOptions.ClusterDns"/> (selectorless: the cluster DNS runs in
+    /// every agent, and a controller points its endpoints at the nodes' DNS addresses) and the <c>skiff-cluster</c> ConfigMap that
+    /// tells agents the cluster's networks.
+    /// </summary>
+    private async Task EnsureClusterDnsAsync(ApiServerOptions settings, WriteRequest write, CancellationToken cancellationToken)
+    {
+        await EnsureAsync(catalog.Find(string.Empty, "v1", "services")!, "kube-system", new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "kube-dns",
+                ["labels"] = new JsonObject { ["k8s-app"] = "kube-dns", ["kubernetes.io/name"] = "KubeDNS", ["kubernetes.io/cluster-service"] = "true" },
+            },
+            ["spec"] = new JsonObject
+            {
+                ["clusterIP"] = settings.ClusterDns.ToString(),
+                ["ports"] = new JsonArray(
+                    new JsonObject { ["name"] = "dns", ["port"] = 53, ["protocol"] = "UDP", ["targetPort"] = 53 },
+                    new JsonObject { ["name"] = "dns-tcp", ["port"] = 53, ["protocol"] = "TCP", ["targetPort"] = 53 }),
+            },
+        }, write, cancellationToken);
+        var network = new ClusterNetwork
+        {
+            ClusterCidr = settings.ClusterCidr,
+            ServiceCidr = settings.ServiceCidr,
+            ClusterDns = settings.ClusterDns,
+            ClusterDomain = settings.ClusterDomain,
+        };
+        var data = new JsonObject();
+        foreach (var (key, value) in network.ToData())
+        {
+            data[key] = value;
+        }
+
+        await EnsureAsync(catalog.Find(string.Empty, "v1", "configmaps")!, ClusterNetwork.ConfigMapNamespace, new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = ClusterNetwork.ConfigMapName },
+            ["data"] = data,
+        }, write, cancellationToken);
     }
 
     private async Task EnsureAsync(ResourceInfo resource, string? ns, JsonObject item, WriteRequest write, CancellationToken cancellationToken)

@@ -33,6 +33,12 @@ public sealed class ControlPlaneOptions
     /// <summary>The network every node's pod CIDR is cut from (<c>skiff server --cluster-cidr</c>).</summary>
     public IPNetwork ClusterCidr { get; set; } = IPNetwork.Parse("10.42.0.0/16");
 
+    /// <summary>
+    /// The addresses the service load balancer hands to LoadBalancer Services (<c>skiff server --service-lb-pool</c>); null: each
+    /// such Service gets the InternalIPs of the ready nodes, as k3s' klipper-lb does.
+    /// </summary>
+    public IPNetwork? LoadBalancerPool { get; set; }
+
     /// <summary>The prefix length of each node's pod CIDR; 0 picks upstream's default (24 for IPv4, 64 for IPv6).</summary>
     public int NodeCidrMaskSize { get; set; }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using k8s.Models;
 using Skiff.Agent.Kubelet;
+using Skiff.Agent.Network;
 
 namespace Skiff.Commands;
 
@@ -81,7 +82,53 @@ internal sealed class NodeFlags
         },
     };
 
-    public IEnumerable<Option> All => [_nodeIp, _runtimeEndpoint, _registriesFile, _kubeletPort, _kubeReserved, _systemReserved, _evictionHard];
+    private readonly Option<PodNetworkBackend> _flannelBackend = new("--flannel-backend")
+    {
+        Description = "How pod subnets of different nodes are joined: auto (routes on a shared segment, else VXLAN), host-gw, vxlan or none.",
+        DefaultValueFactory = _ => PodNetworkBackend.Auto,
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            switch (text)
+            {
+                case "auto": return PodNetworkBackend.Auto;
+                case "host-gw": return PodNetworkBackend.HostGw;
+                case "vxlan": return PodNetworkBackend.Vxlan;
+                case "none": return PodNetworkBackend.None;
+                default:
+                    result.AddError($"--flannel-backend \"{text}\" is not one of auto, host-gw, vxlan, none");
+                    return PodNetworkBackend.Auto;
+            }
+        },
+    };
+
+    private readonly Option<bool> _disableKubeProxy = new("--disable-kube-proxy") { Description = "Do not program Service rules (iptables) on this node." };
+
+    private readonly Option<bool> _disableNetworkPolicy = new("--disable-network-policy") { Description = "Do not enforce NetworkPolicy on this node." };
+
+    private readonly Option<bool> _disableClusterDns = new("--disable-cluster-dns") { Description = "Do not serve cluster DNS on this node." };
+
+    private readonly Option<string> _resolvConf = new("--resolv-conf")
+    {
+        Description = "The resolver file for pods with dnsPolicy Default; the cluster DNS forwards other names to its nameservers.",
+        DefaultValueFactory = _ => "/etc/resolv.conf",
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (!File.Exists(text))
+            {
+                result.AddError($"--resolv-conf \"{text}\" does not exist");
+            }
+
+            return Path.GetFullPath(text);
+        },
+    };
+
+    public IEnumerable<Option> All =>
+    [
+        _nodeIp, _runtimeEndpoint, _registriesFile, _kubeletPort, _kubeReserved, _systemReserved, _evictionHard,
+        _flannelBackend, _disableKubeProxy, _disableNetworkPolicy, _disableClusterDns, _resolvConf,
+    ];
 
     public NodeSettings Read(ParseResult parseResult)
     {
@@ -95,6 +142,11 @@ internal sealed class NodeFlags
             KubeReserved = OptionParsers.Value(parseResult, _kubeReserved),
             SystemReserved = OptionParsers.Value(parseResult, _systemReserved),
             EvictionHard = OptionParsers.Value(parseResult, _evictionHard),
+            FlannelBackend = parseResult.GetValue(_flannelBackend),
+            DisableKubeProxy = parseResult.GetValue(_disableKubeProxy),
+            DisableNetworkPolicy = parseResult.GetValue(_disableNetworkPolicy),
+            DisableClusterDns = parseResult.GetValue(_disableClusterDns),
+            ResolvConf = OptionParsers.Value(parseResult, _resolvConf),
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using k8s.Models;
 using Skiff.Agent.Kubelet;
+using Skiff.Agent.Network;
 
 namespace Skiff.Commands;
 
@@ -23,4 +24,19 @@ internal sealed record NodeSettings
     public IReadOnlyDictionary<string, ResourceQuantity> SystemReserved { get; init; } = new Dictionary<string, ResourceQuantity>();
 
     public EvictionThresholds EvictionHard { get; init; } = EvictionThresholds.Default;
+
+    /// <summary>How this node's pod subnet is joined to the others' (<c>--flannel-backend</c>, k3s' flag).</summary>
+    public PodNetworkBackend FlannelBackend { get; init; } = PodNetworkBackend.Auto;
+
+    /// <summary>No Service proxy on this node (<c>--disable-kube-proxy</c>, k3s' flag).</summary>
+    public bool DisableKubeProxy { get; init; }
+
+    /// <summary>No NetworkPolicy enforcement on this node (<c>--disable-network-policy</c>, k3s' flag).</summary>
+    public bool DisableNetworkPolicy { get; init; }
+
+    /// <summary>No cluster DNS server on this node (<c>--disable-cluster-dns</c>); pods still get the kube-dns address.</summary>
+    public bool DisableClusterDns { get; init; }
+
+    /// <summary>The resolver file pods with dnsPolicy Default get and the cluster DNS forwards other names to (<c>--resolv-conf</c>).</summary>
+    public string ResolvConf { get; init; } = "/etc/resolv.conf";
 }

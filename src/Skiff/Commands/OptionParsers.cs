@@ -11,23 +11,32 @@ internal static partial class OptionParsers
     {
         Description = description,
         DefaultValueFactory = _ => IPNetwork.Parse(defaultValue),
-        CustomParser = result =>
-        {
-            string text = result.Tokens[0].Value;
-            // IPNetwork.TryParse masks host bits away (10.43.0.1/16 becomes 10.43.0.0/16); a typo like that is rejected instead.
-            int slash = text.IndexOf('/', StringComparison.Ordinal);
-            if (IPNetwork.TryParse(text, out IPNetwork network)
-                && slash > 0
-                && IPAddress.TryParse(text.AsSpan(0, slash), out IPAddress? address)
-                && address.Equals(network.BaseAddress))
-            {
-                return network;
-            }
-
-            result.AddError($"{name} \"{text}\" is not a CIDR with no host bits set, such as {defaultValue}");
-            return default;
-        },
+        CustomParser = result => ParseCidr(result, name, defaultValue) ?? default,
     };
+
+    /// <summary>A CIDR flag with no default (null when not given); <paramref name="example"/> shows up in the error for a bad value.</summary>
+    public static Option<IPNetwork?> OptionalCidr(string name, string description, string example) => new(name)
+    {
+        Description = description,
+        CustomParser = result => ParseCidr(result, name, example),
+    };
+
+    private static IPNetwork? ParseCidr(System.CommandLine.Parsing.ArgumentResult result, string name, string example)
+    {
+        string text = result.Tokens[0].Value;
+        // IPNetwork.TryParse masks host bits away (10.43.0.1/16 becomes 10.43.0.0/16); a typo like that is rejected instead.
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (IPNetwork.TryParse(text, out IPNetwork network)
+            && slash > 0
+            && IPAddress.TryParse(text.AsSpan(0, slash), out IPAddress? address)
+            && address.Equals(network.BaseAddress))
+        {
+            return network;
+        }
+
+        result.AddError($"{name} \"{text}\" is not a CIDR with no host bits set, such as {example}");
+        return null;
+    }
 
     public static Option<IPAddress> Address(string name, string description, string defaultValue) => new(name)
     {

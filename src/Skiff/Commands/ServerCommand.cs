@@ -35,6 +35,8 @@ internal static class ServerCommand
             Description = "The DNS domain of the cluster.",
             DefaultValueFactory = _ => "cluster.local",
         };
+        Option<IPNetwork?> serviceLbPool = OptionParsers.OptionalCidr(
+            "--service-lb-pool", "Where LoadBalancer Services' external IPs come from (default: the ready nodes' InternalIPs).", "192.168.200.0/28");
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Run only the control plane, no node agent." };
         var disableControllerManager = new Option<bool>("--disable-controller-manager")
         {
@@ -59,7 +61,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run the control plane and, unless --disable-agent is given, a node agent.")
         {
             dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod,
-            serviceCidr, clusterDns, clusterDomain, disableAgent, disableControllerManager, disableScheduler, schedulerConfig, terminatedPodGCThreshold, nodeName, logLevel,
+            serviceCidr, clusterDns, clusterDomain, serviceLbPool, disableAgent, disableControllerManager, disableScheduler, schedulerConfig, terminatedPodGCThreshold, nodeName, logLevel,
         };
 
         var nodeFlags = new NodeFlags();
@@ -81,6 +83,7 @@ internal static class ServerCommand
                 ServiceCidr = parseResult.GetValue(serviceCidr),
                 ClusterDns = OptionParsers.Value(parseResult, clusterDns),
                 ClusterDomain = OptionParsers.Value(parseResult, clusterDomain),
+                ServiceLoadBalancerPool = parseResult.GetValue(serviceLbPool),
                 DisableAgent = parseResult.GetValue(disableAgent),
                 DisableControllerManager = parseResult.GetValue(disableControllerManager),
                 DisableScheduler = parseResult.GetValue(disableScheduler),

@@ -30,6 +30,9 @@ internal sealed record ServerOptions
 
     public string ClusterDomain { get; init; } = "cluster.local";
 
+    /// <summary>Where LoadBalancer Services' external IPs come from; null: the ready nodes' InternalIPs.</summary>
+    public IPNetwork? ServiceLoadBalancerPool { get; init; }
+
     public bool DisableAgent { get; init; }
 
     public bool DisableControllerManager { get; init; }

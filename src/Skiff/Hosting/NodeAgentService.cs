@@ -3,7 +3,13 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Skiff.Agent.Kubelet;
+using Skiff.Agent.Dns;
+using Skiff.Agent.Network;
+using Skiff.Agent.NetworkPolicy;
+using Skiff.Agent.Proxy;
 using Skiff.Agent.Runtime;
+using Skiff.Commands;
+using Skiff.Machinery.Cluster;
 
 namespace Skiff.Hosting;
 
@@ -48,7 +54,7 @@ internal sealed partial class NodeAgentService : BackgroundService
 
         using var client = new Kubernetes(credentials.Client);
         IPAddress nodeIp = NodeAddresses.NodeIp(_setup.Settings);
-        var kubeletOptions = new KubeletOptions
+        KubeletOptions kubeletOptions = new()
         {
             NodeName = _setup.NodeName,
             InternalIp = nodeIp.ToString(),
@@ -69,12 +75,41 @@ internal sealed partial class NodeAgentService : BackgroundService
             return;
         }
 
+        ClusterNetwork cluster;
+        try
+        {
+            cluster = await ClusterNetwork.ReadAsync(client, _time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        NodeSettings settings = _setup.Settings;
+        kubeletOptions = kubeletOptions with
+        {
+            ClusterDns = cluster.ClusterDns.ToString(),
+            ClusterDomain = cluster.ClusterDomain,
+            ResolvConf = settings.ResolvConf,
+        };
+        string bridge = NodeAddresses.BridgeName(_setup.DataDirectory.ContainerdDirectory);
+        var podNetwork = new PodNetwork(client, new PodNetworkOptions
+        {
+            NodeName = _setup.NodeName,
+            NodeIp = nodeIp,
+            PodCidr = IPNetwork.Parse(podCidr),
+            ClusterCidr = cluster.ClusterCidr,
+            BridgeName = bridge,
+            Backend = settings.FlannelBackend,
+        }, _loggerFactory, _time);
+
         ContainerdSupervisor? containerd = null;
         CriClient? external = null;
         try
         {
+            await podNetwork.PrepareAsync(stoppingToken);
             CriClient cri;
-            if (_setup.Settings.ContainerRuntimeEndpoint is { } endpoint)
+            if (settings.ContainerRuntimeEndpoint is { } endpoint)
             {
                 external = CriClient.Connect(endpoint);
                 cri = external;
@@ -86,9 +121,9 @@ internal sealed partial class NodeAgentService : BackgroundService
                 var containerdOptions = new ContainerdOptions
                 {
                     DataDir = directory,
-                    BridgeName = NodeAddresses.BridgeName(directory),
+                    BridgeName = bridge,
                     PodSubnet = podCidr,
-                    RegistriesFile = _setup.Settings.RegistriesFile,
+                    RegistriesFile = settings.RegistriesFile,
                     StopTimeout = TimeSpan.FromSeconds(5),
                 };
                 containerd = await ContainerdSupervisor.StartAsync(containerdOptions, _loggerFactory, _time, stoppingToken);
@@ -98,7 +133,25 @@ internal sealed partial class NodeAgentService : BackgroundService
 
             var kubelet = new Kubelet(client, cri, kubeletOptions, _loggerFactory, _time);
             LogKubeletStarting(_logger, _setup.NodeName, kubeletOptions.InternalIp);
-            await kubelet.RunAsync(stoppingToken);
+            List<Task> parts =
+            [
+                kubelet.RunAsync(stoppingToken),
+                NodeComponent.RunAsync("pod network", podNetwork.RunAsync, _logger, _time, stoppingToken),
+            ];
+            if (!settings.DisableKubeProxy)
+            {
+                var proxy = new ServiceProxy(client, new ServiceProxyOptions { NodeName = _setup.NodeName, ClusterCidr = cluster.ClusterCidr }, _loggerFactory, _time);
+                parts.Add(NodeComponent.RunAsync("service proxy", proxy.RunAsync, _logger, _time, stoppingToken));
+            }
+
+            if (!settings.DisableNetworkPolicy)
+            {
+                var policies = new NetworkPolicyAgent(client, new NetworkPolicyOptions { NodeName = _setup.NodeName }, _loggerFactory, _time);
+                parts.Add(NodeComponent.RunAsync("network policy", policies.RunAsync, _logger, _time, stoppingToken));
+            }
+
+            parts.Add(RunClusterDnsAsync(client, podNetwork.Options.Gateway, cluster, stoppingToken));
+            await Task.WhenAll(parts);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -115,6 +168,34 @@ internal sealed partial class NodeAgentService : BackgroundService
             external?.Dispose();
             LogStopped(_logger, _setup.NodeName);
         }
+    }
+
+    /// <summary>
+    /// Serves cluster DNS on the node's pod gateway and, once it answers, publishes that address on the Node (the kube-dns
+    /// endpoints controller reads it); with <c>--disable-cluster-dns</c> it removes the annotation instead.
+    /// </summary>
+    private async Task RunClusterDnsAsync(Kubernetes client, IPAddress gateway, ClusterNetwork cluster, CancellationToken cancellationToken)
+    {
+        if (_setup.Settings.DisableClusterDns)
+        {
+            await NodeComponent.AnnotateAsync(client, _setup.NodeName, ClusterDnsServer.AddressAnnotation, null, _logger, cancellationToken);
+            return;
+        }
+
+        var dns = new ClusterDnsServer(client, new ClusterDnsOptions
+        {
+            ListenAddress = gateway,
+            ClusterDomain = cluster.ClusterDomain,
+            UpstreamResolvConf = _setup.Settings.ResolvConf,
+        }, _loggerFactory, _time);
+        Task serving = NodeComponent.RunAsync("cluster DNS", dns.RunAsync, _logger, _time, cancellationToken);
+        await Task.WhenAny(dns.Ready, serving);
+        if (dns.Ready.IsCompletedSuccessfully)
+        {
+            await NodeComponent.AnnotateAsync(client, _setup.NodeName, ClusterDnsServer.AddressAnnotation, gateway.ToString(), _logger, cancellationToken);
+        }
+
+        await serving;
     }
 
     /// <summary>

@@ -98,6 +98,9 @@ internal sealed partial class ServerHost : IDisposable
         builder.Services.AddSkiffApiServer(api =>
         {
             api.ServiceCidr = _options.ServiceCidr;
+            api.ClusterCidr = _options.ClusterCidr;
+            api.ClusterDns = _options.ClusterDns;
+            api.ClusterDomain = _options.ClusterDomain;
             api.SecurePort = _options.SecurePort;
             api.AdvertiseAddress = AdvertiseAddress(_options);
             api.ServiceAccountKey = serviceAccountKey;
@@ -115,6 +118,7 @@ internal sealed partial class ServerHost : IDisposable
                 controlPlane.Identity = $"{Dns.GetHostName()}_{Guid.NewGuid()}";
                 controlPlane.CaPem = credentials.CaPem;
                 controlPlane.ClusterCidr = _options.ClusterCidr;
+                controlPlane.LoadBalancerPool = _options.ServiceLoadBalancerPool;
                 controlPlane.NodeCidrMaskSize = _options.NodeCidrMaskSize;
                 controlPlane.NodeMonitorGracePeriod = _options.NodeMonitorGracePeriod;
                 controlPlane.TerminatedPodGCThreshold = _options.TerminatedPodGCThreshold;
