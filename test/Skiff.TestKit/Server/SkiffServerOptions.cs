@@ -14,6 +14,15 @@ public sealed record SkiffServerOptions
     /// <summary>The HTTPS port on 127.0.0.1; a free one (retried on a new port if another process takes it first) unless set.</summary>
     public int? Port { get; init; }
 
+    /// <summary>The address it listens on (<c>--bind-address</c>) and clients use; 127.0.0.1 unless set.</summary>
+    public System.Net.IPAddress BindAddress { get; init; } = System.Net.IPAddress.Loopback;
+
+    /// <summary>
+    /// A network namespace file (<c>/run/netns/x</c>) to run the server in through <c>nsenter --net</c>; null: this process's
+    /// namespace. A server in its own namespace listens on 6443 unless <see cref="Port"/> says otherwise.
+    /// </summary>
+    public string? NetworkNamespace { get; init; }
+
     /// <summary>Arguments after the ones that place the server on loopback without an agent.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 

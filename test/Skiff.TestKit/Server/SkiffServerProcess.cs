@@ -29,10 +29,10 @@ public sealed class SkiffServerProcess : IAsyncDisposable
     /// <summary>The admin kubeconfig the server wrote, with inline CA and client certificate.</summary>
     public string KubeconfigPath => Path.Combine(DataDirectory, "admin.kubeconfig");
 
-    /// <summary>The HTTPS port on 127.0.0.1.</summary>
+    /// <summary>The HTTPS port on <see cref="SkiffServerOptions.BindAddress"/>.</summary>
     public int Port { get; }
 
-    public Uri Url => new($"https://127.0.0.1:{Port}");
+    public Uri Url => new($"https://{new IPEndPoint(_options.BindAddress, Port)}");
 
     /// <summary>The server process id.</summary>
     public int Pid => _process.Pid;
@@ -47,7 +47,8 @@ public sealed class SkiffServerProcess : IAsyncDisposable
     {
         options ??= new SkiffServerOptions();
         SkiffCommand skiff = options.Skiff ?? SkiffCommand.Dll();
-        return options.Port is { } port
+        int? fixedPort = options.Port ?? (options.NetworkNamespace is null ? null : 6443);
+        return fixedPort is { } port
             ? LaunchAsync(skiff, options, port, cancellationToken)
             : LoopbackPort.RetryStartAsync(token => LaunchAsync(skiff, options, LoopbackPort.Free(), token), cancellationToken);
     }
@@ -81,11 +82,11 @@ public sealed class SkiffServerProcess : IAsyncDisposable
         ChildProcess process;
         try
         {
-            process = ChildProcess.Start(skiff.Options(
+            ChildProcessOptions command = skiff.Options(
             [
                 "server",
                 "--data-dir", dataDirectory,
-                "--bind-address", "127.0.0.1",
+                "--bind-address", options.BindAddress.ToString(),
                 "--secure-port", port.ToString(CultureInfo.InvariantCulture),
                 .. options.DisableAgent ? ["--disable-agent"] : Array.Empty<string>(),
                 .. options.ExtraArguments,
@@ -94,7 +95,8 @@ public sealed class SkiffServerProcess : IAsyncDisposable
                 WorkingDirectory = dataDirectory,
                 StopTimeout = options.StopTimeout,
                 TimeProvider = options.TimeProvider,
-            });
+            };
+            process = ChildProcess.Start(options.NetworkNamespace is { } netns ? command.InNetworkNamespace(netns) : command);
         }
         catch
         {
@@ -130,7 +132,7 @@ public sealed class SkiffServerProcess : IAsyncDisposable
                     // The kubeconfig is written atomically once the PKI exists, so its presence means it is complete.
                     if (http is null && File.Exists(KubeconfigPath))
                     {
-                        http = AdminHttpClient.Create(DataDirectory, KubeconfigPath, Port);
+                        http = AdminHttpClient.Create(DataDirectory, KubeconfigPath, Url);
                     }
 
                     return http is not null
