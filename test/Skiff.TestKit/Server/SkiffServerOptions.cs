@@ -32,6 +32,17 @@ public sealed record SkiffServerOptions
     /// </summary>
     public bool DisableAgent { get; init; } = true;
 
+    /// <summary>
+    /// Given to an embedded agent (<see cref="DisableAgent"/> false): by default it leaves the host's network alone (no Service
+    /// or NetworkPolicy iptables rules, no routes or VXLAN to other nodes, no DNS server on the bridge address), since tests run
+    /// in parallel on one host. A test that needs one of those parts replaces this list.
+    /// </summary>
+    public IReadOnlyList<string> AgentNetworkArguments { get; init; } = HostAgentNetworkArguments;
+
+    /// <summary>The flags that keep an agent running on the test host off the host's iptables, routes and port 53.</summary>
+    public static IReadOnlyList<string> HostAgentNetworkArguments { get; } =
+        ["--disable-kube-proxy", "--disable-network-policy", "--flannel-backend", "none", "--disable-cluster-dns"];
+
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);

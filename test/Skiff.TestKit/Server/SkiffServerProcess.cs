@@ -88,7 +88,7 @@ public sealed class SkiffServerProcess : IAsyncDisposable
                 "--data-dir", dataDirectory,
                 "--bind-address", options.BindAddress.ToString(),
                 "--secure-port", port.ToString(CultureInfo.InvariantCulture),
-                .. options.DisableAgent ? ["--disable-agent"] : Array.Empty<string>(),
+                .. options.DisableAgent ? ["--disable-agent"] : options.AgentNetworkArguments,
                 .. options.ExtraArguments,
             ]) with
             {
