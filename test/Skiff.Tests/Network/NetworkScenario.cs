@@ -103,10 +103,13 @@ internal sealed class NetworkScenario : IAsyncDisposable
         return await Client.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: Token);
     }
 
-    /// <summary>busybox wget of <paramref name="url"/> inside <paramref name="pod"/> with a 2 s timeout: the body, or null when it failed.</summary>
+    /// <summary>
+    /// busybox wget of <paramref name="url"/> inside <paramref name="pod"/>, killed after 3 s: the body, or null when it failed. (busybox 1.35's
+    /// own <c>wget -T</c> segfaults, so the timeout comes from busybox <c>timeout</c>.)
+    /// </summary>
     public async Task<string?> GetAsync(string pod, string url)
     {
-        (int code, string output) = await Cluster.ExecAsync(Namespace, pod, ["wget", "-q", "-O-", "-T", "2", url], Token);
+        (int code, string output) = await Cluster.ExecAsync(Namespace, pod, ["timeout", "3", "wget", "-q", "-O-", url], Token);
         return code == 0 ? output.Trim() : null;
     }
 
@@ -123,7 +126,7 @@ internal sealed class NetworkScenario : IAsyncDisposable
 
             if (attempt == 40)
             {
-                (_, last) = await Cluster.ExecAsync(Namespace, pod, ["wget", "-q", "-O-", "-T", "2", url], Token);
+                (_, last) = await Cluster.ExecAsync(Namespace, pod, ["timeout", "3", "wget", "-O-", url], Token);
                 throw new TimeoutException($"{url} from {pod} did not answer: {last}");
             }
 
@@ -150,7 +153,7 @@ internal sealed class NetworkScenario : IAsyncDisposable
     public Task<(int ExitCode, string Output)> LookupAsync(string pod, params string[] arguments) =>
         Cluster.ExecAsync(Namespace, pod, ["nslookup", .. arguments], Token);
 
-    /// <summary>Retries <paramref name="lookup"/> until its output satisfies <paramref name="done"/> (records follow the informers).</summary>
+    /// <summary>Retries nslookup until its output satisfies <paramref name="done"/> (records follow the informers).</summary>
     public async Task<string> LookupUntilAsync(string pod, Func<string, bool> done, params string[] arguments)
     {
         string output = "";

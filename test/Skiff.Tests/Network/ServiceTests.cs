@@ -59,7 +59,7 @@ public sealed class ServiceTests(MultiNodeFixture fixture)
         string? answer = null;
         for (int attempt = 0; attempt < 40 && answer != "web-b"; attempt++)
         {
-            (int code, string output) = await fixture.Cluster.External.RunAsync("busybox", ["wget", "-q", "-O-", "-T", "2", $"http://{ip}/cgi-bin/hostname"], scenario.Token);
+            (int code, string output) = await fixture.Cluster.External.RunAsync("busybox", ["timeout", "3", "busybox", "wget", "-q", "-O-", $"http://{ip}/cgi-bin/hostname"], scenario.Token);
             answer = code == 0 ? output.Trim() : output;
             if (answer != "web-b")
             {
