@@ -159,7 +159,8 @@ internal sealed class PodNetworkLab : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             var (code, stdout, stderr) = await from.TryRunAsync(
-                "busybox", ["wget", "-q", "-O-", "-T", "2", $"http://{to}:{port}/"], cancellationToken: CancellationToken.None);
+                // timeout(1), not wget's -T: busybox 1.35's wget crashes (SIGSEGV) whenever -T is given.
+                "timeout", ["3", "busybox", "wget", "-q", "-O-", $"http://{to}:{port}/"], cancellationToken: CancellationToken.None);
             if (code == 0)
             {
                 return stdout;
