@@ -47,7 +47,7 @@ internal sealed class ProxyNetwork : IAsyncDisposable
         }
     }
 
-    /// <summary>busybox wget from <paramref name="netns"/>: the page on success, null on failure (with the error in <paramref name="error"/>).</summary>
+    /// <summary>busybox wget from <paramref name="netns"/>: the page on success, null on failure (and the error text).</summary>
     public static async Task<(string? Page, string Error)> GetAsync(string netns, string host, int port, CancellationToken cancellationToken)
     {
         var (code, stdout, stderr) = await In(netns).TryRunAsync(
@@ -127,7 +127,7 @@ internal sealed class ProxyNetwork : IAsyncDisposable
         await IpAsync(cancellationToken, "-n", netns, "link", "set", "lo", "up");
     }
 
-    private static Task IpAsync(CancellationToken cancellationToken, params string[] arguments) =>
+    private static Task<string> IpAsync(CancellationToken cancellationToken, params string[] arguments) =>
         NetCommand.Host.RunAsync("ip", arguments, cancellationToken: cancellationToken);
 
     public async ValueTask DisposeAsync()
