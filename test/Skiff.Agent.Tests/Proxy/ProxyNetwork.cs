@@ -47,11 +47,11 @@ internal sealed class ProxyNetwork : IAsyncDisposable
         }
     }
 
-    /// <summary>busybox wget from <paramref name="netns"/>: the page on success, null on failure (and the error text).</summary>
+    /// <summary>curl from <paramref name="netns"/> (2 s limit; busybox's static wget crashes here): the page on success, null on failure (and the error text).</summary>
     public static async Task<(string? Page, string Error)> GetAsync(string netns, string host, int port, CancellationToken cancellationToken)
     {
         var (code, stdout, stderr) = await In(netns).TryRunAsync(
-            "busybox", ["wget", "-q", "-O-", "-T", "2", "http://" + host + ":" + port + "/"], cancellationToken: cancellationToken);
+            "curl", ["-s", "-S", "--max-time", "2", "http://" + host + ":" + port + "/"], cancellationToken: cancellationToken);
         return code == 0 ? (stdout.Trim(), "") : (null, stderr.Trim());
     }
 
