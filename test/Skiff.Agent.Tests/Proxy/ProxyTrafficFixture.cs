@@ -12,7 +12,7 @@ namespace Skiff.Agent.Tests.Proxy;
 /// process with its rules in the node namespace. Tests create selectorless Services and hand-written EndpointSlices whose addresses
 /// are the pod namespaces, then wait for the sync that applied them (<see cref="ApplyAsync"/>).
 /// </summary>
-public sealed class ProxyTrafficFixture : IAsyncLifetime
+public sealed class ProxyTrafficFixture : IAsyncLifetime, IDisposable
 {
     public const string NodeName = "skt-proxy-node";
     private readonly CancellationTokenSource _stop = new();
@@ -116,7 +116,7 @@ public sealed class ProxyTrafficFixture : IAsyncLifetime
         {
             await _server.DisposeAsync();
         }
-
-        _stop.Dispose();
     }
+
+    public void Dispose() => _stop.Dispose();
 }
