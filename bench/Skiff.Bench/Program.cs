@@ -13,6 +13,8 @@ internal static class Program
             ["controllers"] = Controllers.ControllersBenchmark.RunAsync,
             ["scheduler"] = Scheduler.SchedulerBenchmark.RunAsync,
             ["pods"] = Pods.PodsBenchmark.RunAsync,
+            ["dns"] = Dns.DnsBenchmark.RunAsync,
+
             ["network"] = Network.NetworkBenchmark.RunAsync,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 

@@ -55,7 +55,7 @@ internal static class DnsResponder
             }
         }
 
-        return bytes.Length <= maxLength ? bytes : Truncated(query, maxLength);
+        return bytes.Length <= maxLength ? bytes : Truncated(query);
     }
 
     /// <summary>The largest UDP response for this query: 512 without EDNS, else the client's payload size capped at ours.</summary>
@@ -190,13 +190,13 @@ internal static class DnsResponder
         return new PodRecord(DnsNames.TryParseDashed(prefix[..dot], out System.Net.IPAddress? address) ? address : null);
     }
 
-    private static byte[] Truncated(DnsMessage query, int maxLength)
+    /// <summary>Header, question and OPT with TC set: never longer than the query, which fit the same transport.</summary>
+    private static byte[] Truncated(DnsMessage query)
     {
         DnsMessage response = Start(query);
         response.IsAuthoritiveAnswer = true;
         response.IsTruncated = true;
-        byte[] bytes = DnsMessageEncoding.Encode(response).ToArray();
-        return bytes.Length <= maxLength ? bytes : bytes[..HeaderLength];
+        return DnsMessageEncoding.Encode(response).ToArray();
     }
 
     /// <summary>
