@@ -34,6 +34,7 @@ public sealed partial class NetnsCluster : IAsyncDisposable
     private Kubernetes? _client;
     private UpstreamDnsServer? _upstream;
     private bool _hostLink;
+    private NetworkNamespace? _external;
 
     private NetnsCluster(NetnsClusterOptions options, string id, string lanPrefix, string root)
     {
@@ -71,7 +72,7 @@ public sealed partial class NetnsCluster : IAsyncDisposable
     public Kubernetes Client => _client ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>The outside world's namespace (.250): a client on the LAN that is no node.</summary>
-    public NetworkNamespace External { get; private set; } = null!;
+    public NetworkNamespace External => _external ?? throw new InvalidOperationException("The LAN has not been built.");
 
     /// <summary>The upstream resolver the nodes' <c>--resolv-conf</c> names (in <see cref="External"/>).</summary>
     public UpstreamDnsServer Upstream => _upstream ?? throw new InvalidOperationException("The upstream DNS has not started.");
@@ -125,7 +126,7 @@ public sealed partial class NetnsCluster : IAsyncDisposable
         }, cancellationToken);
         _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.KubeconfigPath));
 
-        External = await NamespaceAsync("ext", cancellationToken);
+        _external = await NamespaceAsync("ext", cancellationToken);
         await JoinLanAsync(lan, External, "ext", ExternalAddress, cancellationToken);
         _upstream = UpstreamDnsServer.Start(External.Path, ExternalAddress, _options.ExternalNames);
         string resolvConf = Path.Combine(Root, "resolv.conf");

@@ -6,7 +6,7 @@ namespace Skiff.TestKit.Server;
 
 /// <summary>
 /// A <c>skiff server</c> (API server only, no agent) on loopback, by default on a free port with its data in a fresh temp
-/// directory, for tests and benchmarks that drive it through real clients over HTTPS.
+/// directory (or on <see cref="SkiffServerOptions.BindAddress"/> inside <see cref="SkiffServerOptions.NetworkNamespace"/>), for tests and benchmarks that drive it through real clients over HTTPS.
 /// </summary>
 public sealed class SkiffServerProcess : IAsyncDisposable
 {
