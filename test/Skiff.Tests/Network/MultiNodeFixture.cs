@@ -5,7 +5,7 @@ using Skiff.TestKit.Network;
 namespace Skiff.Tests.Network;
 
 /// <summary>
-/// One <see cref="NetnsCluster"/> (a server and two agents, each in its own network namespace on a test LAN) shared by every
+/// One <see cref="NetnsCluster"/> (a server and three agents, each in its own network namespace on a test LAN) shared by every
 /// network test class, because starting it (images, containerd, pause image, Nodes Ready) costs far more than any test.
 /// </summary>
 [SupportedOSPlatform("linux")]
@@ -22,7 +22,7 @@ public sealed class MultiNodeFixture : IAsyncLifetime
     public NetnsCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster starts in InitializeAsync.");
 
     public async Task InitializeAsync() => _cluster = await NetnsCluster.StartAsync(
-        new NetnsClusterOptions { ExternalNames = new Dictionary<string, IPAddress> { [ExternalName] = ExternalAddress } },
+        new NetnsClusterOptions { NodeCount = 3, ExternalNames = new Dictionary<string, IPAddress> { [ExternalName] = ExternalAddress } },
         CancellationToken.None);
 
     public async Task DisposeAsync()
