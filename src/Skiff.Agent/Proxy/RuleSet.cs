@@ -19,6 +19,7 @@ public sealed class RuleSet
     };
 
     private Dictionary<string, IReadOnlyDictionary<string, string>>? _frozen;
+    private int _ruleCount;
 
     /// <summary>Every chain of <paramref name="table"/> and its rule lines (each ending in a newline).</summary>
     public IReadOnlyDictionary<string, string> Chains(string table)
@@ -31,7 +32,7 @@ public sealed class RuleSet
     public IReadOnlyList<string> Rules(string table, string chain) =>
         Chains(table).TryGetValue(chain, out string? text) ? text.Split('\n', StringSplitOptions.RemoveEmptyEntries) : [];
 
-    public int RuleCount => _tables.Values.Sum(t => t.Values.Sum(b => b.ToString().Count(c => c == '\n')));
+    public int RuleCount => _ruleCount;
 
     /// <summary>Declares <paramref name="chain"/> (idempotent); a chain without rules is still written (and so flushed).</summary>
     internal void AddChain(string table, string chain)
@@ -52,6 +53,7 @@ public sealed class RuleSet
     internal void Add(string table, string chain, string args)
     {
         AddChain(table, chain);
+        _ruleCount++;
         _tables[table][chain].Append("-A ").Append(chain).Append(' ').Append(args).Append('\n');
     }
 
