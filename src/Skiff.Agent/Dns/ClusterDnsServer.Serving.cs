@@ -49,18 +49,7 @@ public sealed partial class ClusterDnsServer
                 continue;
             }
 
-            try
-            {
-                await socket.SendToAsync(answer, SocketFlags.None, peer, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                LogReceiveFailed(_logger, e.SocketErrorCode);
-            }
+            Send(socket, answer, peer);
         }
     }
 
@@ -69,14 +58,32 @@ public sealed partial class ClusterDnsServer
         try
         {
             byte[] answer = await ForwardAsync(raw, query, tcp: false, cancellationToken).ConfigureAwait(false);
-            await socket.SendToAsync(answer, SocketFlags.None, client, cancellationToken).ConfigureAwait(false);
+            Send(socket, answer, client);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>
+    /// A synchronous sendto: several loops and forwards send on the one socket at once, which the kernel allows, while
+    /// Socket.SendToAsync shares one cached SocketAsyncEventArgs per socket and failed with a NullReferenceException under that
+    /// concurrency (seen in the dns benchmark). A UDP send does not wait for the peer; it completes at once unless the socket
+    /// buffer is full.
+    /// </summary>
+    private void Send(Socket socket, byte[] answer, SocketAddress peer)
+    {
+        try
+        {
+            socket.SendTo(answer, SocketFlags.None, peer);
+        }
         catch (SocketException e)
         {
             LogReceiveFailed(_logger, e.SocketErrorCode);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping: the socket closed under a forward that finished late.
         }
     }
 

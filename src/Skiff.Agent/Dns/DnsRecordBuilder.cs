@@ -72,7 +72,8 @@ internal static class DnsRecordBuilder
         }
 
         List<IPAddress> clusterIps = ClusterIps(spec);
-        bool headless = clusterIps.Count == 0;
+        // Only "None" makes a Service headless; one whose ClusterIP is not allocated yet just has no address records.
+        bool headless = string.Equals(spec.ClusterIP, "None", StringComparison.Ordinal) || (spec.ClusterIPs?.Contains("None") ?? false);
         zone.Touch(serviceName);
         List<Endpoint> endpoints = ReadyEndpoints(slices, spec.PublishNotReadyAddresses == true);
         foreach (Endpoint endpoint in endpoints)

@@ -17,7 +17,7 @@ internal readonly record struct ResponseKey(string Name, RecordType Type, bool E
 /// </summary>
 internal sealed class DnsRecordSet
 {
-    /// <summary>At most this many encoded responses are kept per snapshot (every one belongs to a name the snapshot holds).</summary>
+    /// <summary>At most this many encoded responses are kept per snapshot (answers and NXDOMAINs alike; ~10 MB at worst).</summary>
     public const int MaxResponses = 65_536;
 
     private readonly FrozenDictionary<string, NameRecords> _names;
@@ -45,7 +45,7 @@ internal sealed class DnsRecordSet
 
     public int Count => _names.Count;
 
-    /// <summary>Encoded responses for names in this snapshot (see <see cref="DnsResponder"/>); dropped with the snapshot.</summary>
+    /// <summary>Encoded responses computed from this snapshot (see <see cref="DnsResponder"/>); dropped with the snapshot.</summary>
     public ConcurrentDictionary<ResponseKey, byte[]> Responses { get; } = new();
 
     public static DnsRecordSet Empty(string domain, TimeSpan ttl) => new(domain, ttl, 0, FrozenDictionary<string, NameRecords>.Empty, FrozenSet<string>.Empty);

@@ -3,9 +3,10 @@ using ARSoft.Tools.Net.Dns;
 namespace Skiff.Agent.Dns;
 
 /// <summary>
-/// Answers one parsed query from a <see cref="DnsRecordSet"/>, or says it belongs upstream (null). A response for a name the
-/// snapshot holds is encoded once and kept as a template: the next query for the same name and type gets a copy with its own
-/// transaction id, RD bit and question spelling (case) written in, so the hot path is a parse, a lookup and a copy.
+/// Answers one parsed query from a <see cref="DnsRecordSet"/>, or says it belongs upstream (null). A response for a name in
+/// the cluster domain (or a known reverse name) is encoded once and kept as a template: the next query for the same name and
+/// type gets a copy with its own transaction id, RD bit and question spelling (case) written in, so the hot path is a parse,
+/// a lookup and a copy.
 /// </summary>
 internal static class DnsResponder
 {
@@ -40,7 +41,7 @@ internal static class DnsResponder
 
         var responseKey = new ResponseKey(key, question.RecordType, query.IsEDnsEnabled);
         byte[]? bytes = null;
-        if (known && records.Responses.TryGetValue(responseKey, out byte[]? template))
+        if (records.Responses.TryGetValue(responseKey, out byte[]? template))
         {
             bytes = Patch(template, raw, question);
         }
@@ -49,7 +50,9 @@ internal static class DnsResponder
         {
             DnsMessage response = Build(query, question, key, names, records);
             bytes = DnsMessageEncoding.Encode(response).ToArray();
-            if (known && records.Responses.Count < DnsRecordSet.MaxResponses)
+            // Misses are kept too: most queries a pod sends are search-list misses (web.shop.svc.cluster.local.shop.svc.cluster.local
+            // with ndots:5), as frequent as the hits. The cap bounds what a client asking random names can make us keep.
+            if (records.Responses.Count < DnsRecordSet.MaxResponses)
             {
                 records.Responses.TryAdd(responseKey, bytes);
             }

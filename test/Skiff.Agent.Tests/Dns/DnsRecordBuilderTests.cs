@@ -144,6 +144,20 @@ public sealed class DnsRecordBuilderTests
     }
 
     [Fact]
+    public void Answer_RepeatedMiss_NxDomainFromTemplateWithOwnIdAndCase()
+    {
+        DnsRecordSet records = Records();
+        Ask(records, "web.shop.svc.cluster.local.shop.svc.cluster.local", RecordType.A, id: 1);
+
+        DnsMessage again = Ask(records, "Web.Shop.svc.cluster.local.shop.svc.cluster.local", RecordType.A, id: 2);
+
+        Assert.Equal((ReturnCode.NxDomain, (ushort)2), (again.ReturnCode, again.TransactionID));
+        Assert.Equal("Web.Shop.svc.cluster.local.shop.svc.cluster.local.", again.Questions[0].Name.ToString());
+        Assert.IsType<SoaRecord>(Assert.Single(again.AuthorityRecords));
+        Assert.Contains(new ResponseKey("web.shop.svc.cluster.local.shop.svc.cluster.local", RecordType.A, false), records.Responses.Keys);
+    }
+
+    [Fact]
     public void Answer_LongerThanTheLimit_TruncatedWithoutRecords()
     {
         DnsMessage response = Ask(Records(), "db.shop.svc.cluster.local", RecordType.A, maxLength: 60);
