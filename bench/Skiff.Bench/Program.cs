@@ -14,6 +14,8 @@ internal static class Program
             ["scheduler"] = Scheduler.SchedulerBenchmark.RunAsync,
             ["pods"] = Pods.PodsBenchmark.RunAsync,
             ["dns"] = Dns.DnsBenchmark.RunAsync,
+
+            ["network"] = Network.NetworkBenchmark.RunAsync,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static async Task<int> Main(string[] args)

@@ -29,6 +29,8 @@ public sealed class AgentJoinTests
             [
                 "agent", "--server", server.Url.ToString(), "--token", joinToken, "--data-dir", data.Root, "--node-name", nodeName,
                 "--node-ip", "127.0.0.1", "--kubelet-port", LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
+                // Tests share the host: no iptables rules, routes or DNS server on it.
+                .. SkiffServerOptions.HostAgentNetworkArguments,
             ]);
 
             V1Node node = await WaitForAsync(async () =>

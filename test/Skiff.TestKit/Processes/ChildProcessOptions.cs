@@ -31,4 +31,22 @@ public sealed record ChildProcessOptions
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The same command run inside the network namespace at <paramref name="netnsPath"/> (such as <c>/run/netns/x</c>) through
+    /// <c>nsenter --net</c>, which leaves the mount namespace alone and execs the command, so the child's PID is the command's own.
+    /// </summary>
+    public ChildProcessOptions InNetworkNamespace(string netnsPath)
+    {
+        ArgumentNullException.ThrowIfNull(netnsPath);
+        return new ChildProcessOptions("nsenter", ["--net=" + netnsPath, "--", FileName, .. Arguments])
+        {
+            Name = Name,
+            WorkingDirectory = WorkingDirectory,
+            Environment = Environment,
+            OutputLinesKept = OutputLinesKept,
+            StopTimeout = StopTimeout,
+            TimeProvider = TimeProvider,
+        };
+    }
 }

@@ -11,6 +11,7 @@ public static partial class PosixSignal
 {
     public const int Sigint = 2;
     public const int Sigterm = 15;
+    public const int Sigkill = 9;
 
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when it could not be sent (the process is gone).</summary>
     public static bool Send(int pid, int signal) => SendSignal(pid, signal) == 0;

@@ -10,7 +10,7 @@ namespace Skiff.TestKit.Server;
 /// </summary>
 internal static class AdminHttpClient
 {
-    public static HttpClient Create(string dataDirectory, string kubeconfigPath, int port)
+    public static HttpClient Create(string dataDirectory, string kubeconfigPath, Uri baseAddress)
     {
         KubernetesClientConfiguration config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath);
         if (config.ClientCertificateData is null || config.ClientCertificateKeyData is null)
@@ -32,7 +32,7 @@ internal static class AdminHttpClient
         };
         return new HttpClient(handler, disposeHandler: true)
         {
-            BaseAddress = new Uri($"https://127.0.0.1:{port}"),
+            BaseAddress = baseAddress,
             Timeout = TimeSpan.FromSeconds(2),
         };
     }

@@ -6,7 +6,7 @@ namespace Skiff.TestKit.Server;
 
 /// <summary>
 /// A <c>skiff server</c> (API server only, no agent) on loopback, by default on a free port with its data in a fresh temp
-/// directory, for tests and benchmarks that drive it through real clients over HTTPS.
+/// directory (or on <see cref="SkiffServerOptions.BindAddress"/> inside <see cref="SkiffServerOptions.NetworkNamespace"/>), for tests and benchmarks that drive it through real clients over HTTPS.
 /// </summary>
 public sealed class SkiffServerProcess : IAsyncDisposable
 {
@@ -29,10 +29,10 @@ public sealed class SkiffServerProcess : IAsyncDisposable
     /// <summary>The admin kubeconfig the server wrote, with inline CA and client certificate.</summary>
     public string KubeconfigPath => Path.Combine(DataDirectory, "admin.kubeconfig");
 
-    /// <summary>The HTTPS port on 127.0.0.1.</summary>
+    /// <summary>The HTTPS port on <see cref="SkiffServerOptions.BindAddress"/>.</summary>
     public int Port { get; }
 
-    public Uri Url => new($"https://127.0.0.1:{Port}");
+    public Uri Url => new($"https://{new IPEndPoint(_options.BindAddress, Port)}");
 
     /// <summary>The server process id.</summary>
     public int Pid => _process.Pid;
@@ -47,7 +47,8 @@ public sealed class SkiffServerProcess : IAsyncDisposable
     {
         options ??= new SkiffServerOptions();
         SkiffCommand skiff = options.Skiff ?? SkiffCommand.Dll();
-        return options.Port is { } port
+        int? fixedPort = options.Port ?? (options.NetworkNamespace is null ? null : 6443);
+        return fixedPort is { } port
             ? LaunchAsync(skiff, options, port, cancellationToken)
             : LoopbackPort.RetryStartAsync(token => LaunchAsync(skiff, options, LoopbackPort.Free(), token), cancellationToken);
     }
@@ -81,20 +82,21 @@ public sealed class SkiffServerProcess : IAsyncDisposable
         ChildProcess process;
         try
         {
-            process = ChildProcess.Start(skiff.Options(
+            ChildProcessOptions command = skiff.Options(
             [
                 "server",
                 "--data-dir", dataDirectory,
-                "--bind-address", "127.0.0.1",
+                "--bind-address", options.BindAddress.ToString(),
                 "--secure-port", port.ToString(CultureInfo.InvariantCulture),
-                .. options.DisableAgent ? ["--disable-agent"] : Array.Empty<string>(),
+                .. options.DisableAgent ? ["--disable-agent"] : options.AgentNetworkArguments,
                 .. options.ExtraArguments,
             ]) with
             {
                 WorkingDirectory = dataDirectory,
                 StopTimeout = options.StopTimeout,
                 TimeProvider = options.TimeProvider,
-            });
+            };
+            process = ChildProcess.Start(options.NetworkNamespace is { } netns ? command.InNetworkNamespace(netns) : command);
         }
         catch
         {
@@ -130,7 +132,7 @@ public sealed class SkiffServerProcess : IAsyncDisposable
                     // The kubeconfig is written atomically once the PKI exists, so its presence means it is complete.
                     if (http is null && File.Exists(KubeconfigPath))
                     {
-                        http = AdminHttpClient.Create(DataDirectory, KubeconfigPath, Port);
+                        http = AdminHttpClient.Create(DataDirectory, KubeconfigPath, Url);
                     }
 
                     return http is not null

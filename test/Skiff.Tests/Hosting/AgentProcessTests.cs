@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
 using Skiff.Pki;
 using Skiff.TestKit.Processes;
+using Skiff.TestKit.Server;
 
 namespace Skiff.Tests.Hosting;
 
@@ -77,5 +78,7 @@ public sealed class AgentProcessTests : IClassFixture<RunningServerFixture>
         "agent", "--server", _server.Url.ToString().TrimEnd('/'), "--token", token, "--data-dir", dataDirectory, "--node-name", "test-agent",
         // Once joined the agent runs containerd and the kubelet: keep them on loopback and off the default kubelet port.
         "--node-ip", "127.0.0.1", "--kubelet-port", LoopbackPort.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // Tests share the host: no iptables rules, routes or DNS server on it.
+        .. SkiffServerOptions.HostAgentNetworkArguments,
     ]);
 }
