@@ -44,6 +44,9 @@ public sealed record PodNetworkOptions
 
     public int VxlanPort { get; init; } = 8472;
 
+    /// <summary>How often every route, VXLAN entry, the device and the iptables rules are written again (repairing what was removed by hand).</summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the network tools run (a test namespace, or <see cref="NetCommand.Host"/>).</summary>
     public NetCommand Command { get; init; } = NetCommand.Host;
 

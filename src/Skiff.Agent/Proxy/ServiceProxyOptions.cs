@@ -20,4 +20,10 @@ public sealed record ServiceProxyOptions
 
     /// <summary>Where the network tools run (a test namespace, or <see cref="NetCommand.Host"/>).</summary>
     public NetCommand Command { get; init; } = NetCommand.Host;
+
+    /// <summary>Where the sync metrics go (<see cref="ServiceProxyMetrics"/>); null: a private registry nobody serves.</summary>
+    public Prometheus.CollectorRegistry? Metrics { get; init; }
+
+    /// <summary>How long removing the chains and jumps may take once the proxy is stopped.</summary>
+    public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

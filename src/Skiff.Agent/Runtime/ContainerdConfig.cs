@@ -68,8 +68,8 @@ internal static class ContainerdConfig
     }
 
     /// <summary>
-    /// A bridge with host-local IPAM whose state stays under the data dir. The CRI plugin adds loopback itself; there is no
-    /// masquerade yet (pod egress comes with the network issue); portmap serves hostPort.
+    /// A bridge with host-local IPAM whose state stays under the data dir. The CRI plugin adds loopback itself; masquerading is
+    /// not the plugin's (ipMasq false) but <see cref="Network.PodNetwork"/>'s, which keeps pod IPs between nodes; portmap serves hostPort.
     /// </summary>
     public static string CniConflist(ContainerdOptions o)
     {
@@ -86,8 +86,15 @@ internal static class ContainerdConfig
             ["isGateway"] = true,
             ["ipMasq"] = false,
             ["hairpinMode"] = true,
+            // A default route via the bridge: without it a pod reaches only its own node's subnet, not other nodes' pods.
+            ["isDefaultGateway"] = true,
             ["ipam"] = ipam,
         };
+        if (o.Mtu is { } mtu)
+        {
+            bridge["mtu"] = mtu;
+        }
+
         // CRI hands the sandbox's port mappings (hostPort) to plugins that declare the portMappings capability; portmap
         // DNATs the host port to the pod (also from the node's own loopback, with snat) in CNI-HOSTPORT-* chains.
         var portmap = new JsonObject

@@ -15,6 +15,9 @@ public sealed record ContainerdOptions
     /// <summary>The pod subnet the bridge's host-local IPAM hands addresses from.</summary>
     public string PodSubnet { get; init; } = "10.42.0.0/24";
 
+    /// <summary>The pods' MTU (the bridge plugin's <c>mtu</c>); null: the default. Lower than the underlay's when VXLAN carries pod traffic.</summary>
+    public int? Mtu { get; init; }
+
     /// <summary>The sandbox (pause) image; <see cref="PauseImage"/> builds and imports it at start when <see cref="ImportPauseImage"/>.</summary>
     public string SandboxImage { get; init; } = PauseImage.Name;
 

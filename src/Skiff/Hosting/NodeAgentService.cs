@@ -125,6 +125,7 @@ internal sealed partial class NodeAgentService : BackgroundService
                     PodSubnet = podCidr,
                     RegistriesFile = settings.RegistriesFile,
                     StopTimeout = TimeSpan.FromSeconds(5),
+                    Mtu = podNetwork.PodMtu,
                 };
                 containerd = await ContainerdSupervisor.StartAsync(containerdOptions, _loggerFactory, _time, stoppingToken);
                 cri = containerd.Client;
