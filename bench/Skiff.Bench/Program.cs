@@ -13,6 +13,7 @@ internal static class Program
             ["controllers"] = Controllers.ControllersBenchmark.RunAsync,
             ["scheduler"] = Scheduler.SchedulerBenchmark.RunAsync,
             ["pods"] = Pods.PodsBenchmark.RunAsync,
+            ["network"] = Network.NetworkBenchmark.RunAsync,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static async Task<int> Main(string[] args)
