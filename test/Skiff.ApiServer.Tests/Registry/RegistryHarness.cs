@@ -17,13 +17,13 @@ internal sealed class RegistryHarness : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
 
-    public RegistryHarness()
+    public RegistryHarness(Action<ApiServerOptions>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(Time);
         services.AddSkiffStore(o => o.Endpoint = "memory://");
-        services.AddSkiffApiServer(_ => { });
+        services.AddSkiffApiServer(configure ?? (_ => { }));
         _provider = services.BuildServiceProvider();
         Registry = _provider.GetRequiredService<ObjectRegistry>();
         Store = _provider.GetRequiredService<IRevisionedStore>();
