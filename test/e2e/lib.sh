@@ -123,6 +123,13 @@ e2e_stop_server_process() {
 e2e_stop_server() {
   e2e_stop_server_process
   if [[ "${E2E_AGENT:-0}" == 1 && -n "${SKIFF_DATA:-}" ]]; then
+    # A killed server leaves its containerd running (in its own session, by design): stop it by the PID it wrote.
+    local pid
+    pid="$(cat "$SKIFF_DATA/agent/containerd/containerd.pid" 2>/dev/null)"
+    if [[ -n "$pid" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == containerd ]]; then
+      kill -TERM "$pid"
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
     # Whatever the agent left (network namespaces, rootfs mounts under its containerd dir, its bridge) goes too.
     grep -o " $SKIFF_DATA/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
     comm -13 <(printf '%s\n' "${E2E_BRIDGES_BEFORE:-}") <(e2e_bridges) | while read -r b; do [[ -n "$b" ]] && ip link del "$b" 2>/dev/null; done
