@@ -17,6 +17,8 @@ public sealed class PodNetworkTests(SkiffServerFixture fixture, ITestOutputHelpe
 {
     private const int Port = 8080;
 
+    private static readonly string Proto = PodNetwork.RouteProtocol.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private readonly ILoggerFactory _loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(LogLevel.Debug));
 
     [Fact]
@@ -26,9 +28,15 @@ public sealed class PodNetworkTests(SkiffServerFixture fixture, ITestOutputHelpe
         await using PodNetworkLab lab = await PodNetworkLab.StartAsync(fixture.Client, _loggers, timeout.Token);
         LabNode a = await lab.AddNodeAsync("a", 1, 0, PodNetworkBackend.HostGw, timeout.Token);
         LabNode b = await lab.AddNodeAsync("b", 2, 0, PodNetworkBackend.HostGw, timeout.Token);
+        // A route of ours that no Node explains, as a killed agent would leave it: the next run removes it.
+        string stale = $"{lab.ClusterCidr.BaseAddress.ToString()[..^3]}99.0/24";
+        await a.Command.RunAsync("ip", ["route", "add", stale, "via", "192.168.50.1", "proto", Proto], cancellationToken: timeout.Token);
+        await a.Network.PrepareAsync(timeout.Token);
         await PodNetworkLab.StartPodNetworkAsync(a, timeout.Token);
         await PodNetworkLab.StartPodNetworkAsync(b, timeout.Token);
         Assert.Null(a.Network.PodMtu);
+        string postrouting = await a.Command.RunAsync("iptables", ["-t", "nat", "-S", "POSTROUTING"], cancellationToken: timeout.Token);
+        Assert.Single(postrouting.Split('\n'), l => l.Contains($"-j {a.Network.NatChain}", StringComparison.Ordinal));
         var (podA, _) = await lab.AddPodAsync(a, "a", timeout.Token);
         var (podB, podBIp) = await lab.AddPodAsync(b, "b", timeout.Token);
         lab.StartHttpd(podB, Port, "hello from b");
@@ -38,6 +46,7 @@ public sealed class PodNetworkTests(SkiffServerFixture fixture, ITestOutputHelpe
         Assert.Equal("hello from b", await PodNetworkLab.WgetAsync(podA, podBIp, Port, reach.Token));
         string routes = await a.Command.RunAsync("ip", ["-4", "route", "show", b.PodCidr.ToString()]);
         Assert.Contains($"via {b.Ip} dev eth0", routes, StringComparison.Ordinal);
+        Assert.Empty(await a.Command.RunAsync("ip", ["-4", "route", "show", stale]));
 
         // The lan has no route to any pod CIDR: the page comes back only because the node masqueraded the pod's address.
         Assert.Equal("hello from outside", await PodNetworkLab.WgetAsync(podA, IPAddress.Parse("192.168.50.1"), Port, reach.Token));
@@ -53,7 +62,7 @@ public sealed class PodNetworkTests(SkiffServerFixture fixture, ITestOutputHelpe
             "node b's route stayed on node a after the Node was deleted");
 
         await a.StopAsync();
-        Assert.Empty(await a.Command.RunAsync("ip", ["-4", "route", "show", "proto", PodNetwork.RouteProtocol.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+        Assert.Empty(await a.Command.RunAsync("ip", ["-4", "route", "show", "proto", Proto]));
         string saved = await a.Command.RunAsync("iptables-save", []);
         Assert.DoesNotContain("SKIFF-NET", saved, StringComparison.Ordinal);
         Assert.Contains($"inet {a.Network.Options.Gateway}/24", await a.Command.RunAsync("ip", ["-4", "addr", "show", "dev", "cni0"]), StringComparison.Ordinal);
