@@ -47,12 +47,12 @@ internal sealed class ProxyNetwork : IAsyncDisposable
         }
     }
 
-    /// <summary>curl from <paramref name="netns"/> (2 s limit; busybox's static wget crashes here): the page on success, null on failure (and the error text).</summary>
+    /// <summary>curl from <paramref name="netns"/> (2 s limit; busybox's static wget crashes here): the page on success, null on failure (and <c>exit N: message</c>; 7 is curl's could-not-connect, 28 its timeout).</summary>
     public static async Task<(string? Page, string Error)> GetAsync(string netns, string host, int port, CancellationToken cancellationToken)
     {
         var (code, stdout, stderr) = await In(netns).TryRunAsync(
             "curl", ["-s", "-S", "--max-time", "2", "http://" + host + ":" + port + "/"], cancellationToken: cancellationToken);
-        return code == 0 ? (stdout.Trim(), "") : (null, stderr.Trim());
+        return code == 0 ? (stdout.Trim(), "") : (null, "exit " + code + ": " + stderr.Trim());
     }
 
     private async Task SetUpAsync(bool withPods, CancellationToken cancellationToken)
@@ -63,6 +63,8 @@ internal sealed class ProxyNetwork : IAsyncDisposable
         await IpAsync(cancellationToken, "-n", Node, "link", "set", "br0", "up");
         await In(Node).RunAsync("sysctl", ["-w", "net.ipv4.ip_forward=1"], cancellationToken: cancellationToken);
         await LinkAsync(Outside, "vout", "192.168.77.1/24", "192.168.77.2/24", cancellationToken);
+        // A node has a default route: without one, the node's own connections to a cluster IP fail before any iptables rule.
+        await IpAsync(cancellationToken, "-n", Node, "route", "add", "default", "via", "192.168.77.2");
         if (!withPods)
         {
             return;
@@ -76,6 +78,8 @@ internal sealed class ProxyNetwork : IAsyncDisposable
             await AddNamespaceAsync(pod, cancellationToken);
             await IpAsync(cancellationToken, "-n", Node, "link", "add", "vp" + i, "type", "veth", "peer", "name", "eth0", "netns", pod);
             await IpAsync(cancellationToken, "-n", Node, "link", "set", "vp" + i, "master", "br0", "up");
+            // As the CNI bridge plugin's hairpinMode: with br_netfilter, a pod's packet DNATed back to itself leaves by the port it came in.
+            await IpAsync(cancellationToken, "-n", Node, "link", "set", "vp" + i, "type", "bridge_slave", "hairpin", "on");
             await IpAsync(cancellationToken, "-n", pod, "addr", "add", PodIps[i] + "/24", "dev", "eth0");
             await IpAsync(cancellationToken, "-n", pod, "link", "set", "eth0", "up");
             await IpAsync(cancellationToken, "-n", pod, "route", "add", "default", "via", "10.244.0.1");
