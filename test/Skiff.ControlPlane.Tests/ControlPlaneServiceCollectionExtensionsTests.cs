@@ -24,5 +24,7 @@ public sealed class ControlPlaneServiceCollectionExtensionsTests
 
         Assert.Contains("replicaset", names);
         Assert.Contains("deployment", names);
+        Assert.Contains("service-lb", names);
+        Assert.Contains("kube-dns-endpoints", names);
     }
 }
