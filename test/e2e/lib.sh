@@ -22,6 +22,7 @@ e2e_start_server() {
     scripts/images.sh all >"$SKIFF_DATA/images.log" 2>&1 || { echo "scripts/images.sh failed:" >&2; tail -20 "$SKIFF_DATA/images.log" >&2; return 1; }
     E2E_BRIDGES_BEFORE="$(e2e_bridges)"
     E2E_NET_BEFORE="$(e2e_network_state)"
+    E2E_ROUTE_LOCALNET_BEFORE="$(cat /proc/sys/net/ipv4/conf/all/route_localnet)"
     agent_args=(--node-ip 127.0.0.1 --kubelet-port "$(e2e_free_port)")
     if [[ -z "$(e2e_flag_value --resolv-conf '' "$@")" ]]; then
       printf '# skiff e2e: nothing is forwarded off this machine\nnameserver 127.0.0.1\n' >"$SKIFF_DATA/resolv.conf"
@@ -143,6 +144,9 @@ e2e_stop_server() {
       e2e_remove_network_leftovers
       [[ -z "$(e2e_network_leftovers)" ]] || { echo "e2e: could not remove all of it:" >&2; e2e_network_leftovers >&2; }
     fi
+    # The proxy turns on route_localnet for NodePorts on 127.0.0.1 and leaves it on (as kube-proxy does); without its
+    # KUBE-FIREWALL chain that would let routed packets reach 127.0.0.0/8, so the host gets its old value back.
+    [[ -n "${E2E_ROUTE_LOCALNET_BEFORE:-}" ]] && echo "$E2E_ROUTE_LOCALNET_BEFORE" >/proc/sys/net/ipv4/conf/all/route_localnet
     # The agent's QoS cgroups (pod cgroups are gone with the pods); rmdir leaves any cgroup that still has tasks.
     find /sys/fs/cgroup/*/skiff -depth -type d -exec rmdir {} \; 2>/dev/null
   fi
