@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every kubectl scenario in test/e2e/scenarios against a freshly started `skiff server`, one server per scenario file.
+# Runs every kubectl scenario in test/e2e/scenarios against a freshly started `skiff server`, one server per scenario file;
+# with arguments, only the scenarios whose file names contain one of them (test/e2e/run.sh 80-pods 81-network).
 # Prints "e2e: N passed, N failed" last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,16 @@ export SKIFF_BIN
 registry_was_running=0
 scripts/images.sh status 2>/dev/null | grep -q 'registry running' && registry_was_running=1
 trap 'e2e_stop_server; [[ $registry_was_running == 1 ]] || scripts/images.sh stop >/dev/null 2>&1' EXIT
+selected=()
 for scenario in test/e2e/scenarios/*.sh; do
+  if (($#)); then
+    for want in "$@"; do [[ "$(basename "$scenario")" == *"$want"* ]] && { selected+=("$scenario"); break; }; done
+  else
+    selected+=("$scenario")
+  fi
+done
+((${#selected[@]})) || { echo "e2e: no scenario matches $*"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+for scenario in "${selected[@]}"; do
   echo "e2e: $(basename "$scenario")"
   # A scenario may start its server with extra flags, on a line "# e2e-server-args: --flag value" (e.g. a short grace period).
   read -ra server_args <<<"$(sed -n 's/^# e2e-server-args: //p' "$scenario" | head -1)"
