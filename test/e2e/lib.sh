@@ -144,8 +144,8 @@ e2e_stop_server() {
       e2e_remove_network_leftovers
       [[ -z "$(e2e_network_leftovers)" ]] || { echo "e2e: could not remove all of it:" >&2; e2e_network_leftovers >&2; }
     fi
-    # The proxy turns on route_localnet for NodePorts on 127.0.0.1 and leaves it on (as kube-proxy does); without its
-    # KUBE-FIREWALL chain that would let routed packets reach 127.0.0.0/8, so the host gets its old value back.
+    # The proxy turns on route_localnet for NodePorts on 127.0.0.1 and puts the old value back on a clean stop; after a
+    # kill -9 it stays on without the KUBE-FIREWALL guard, so the host gets its old value back here in any case.
     [[ -n "${E2E_ROUTE_LOCALNET_BEFORE:-}" ]] && echo "$E2E_ROUTE_LOCALNET_BEFORE" >/proc/sys/net/ipv4/conf/all/route_localnet
     # The agent's QoS cgroups (pod cgroups are gone with the pods); rmdir leaves any cgroup that still has tasks.
     find /sys/fs/cgroup/*/skiff -depth -type d -exec rmdir {} \; 2>/dev/null

@@ -151,6 +151,11 @@ public sealed partial class ServiceProxy
 
             await Iptables.DeleteChainsAsync(_options.Command, RuleSet.Nat, "KUBE-", timeout.Token).ConfigureAwait(false);
             await Iptables.DeleteChainsAsync(_options.Command, RuleSet.Filter, "KUBE-", timeout.Token).ConfigureAwait(false);
+            if (_routeLocalnetBefore is "0")
+            {
+                await _options.Command.RunAsync("sysctl", ["-w", RouteLocalnet + "=0"], cancellationToken: timeout.Token).ConfigureAwait(false);
+            }
+
             LogCleanedUp(_logger);
         }
         catch (Exception e) when (e is NetCommandException or OperationCanceledException or System.ComponentModel.Win32Exception)

@@ -17,7 +17,10 @@ public sealed partial class ServiceProxy
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private const string RouteLocalnet = "net.ipv4.conf.all.route_localnet";
+
     private readonly Lock _pendingLock = new();
+    private string? _routeLocalnetBefore;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private List<ProxyChange> _pending = [];
 
@@ -43,8 +46,10 @@ public sealed partial class ServiceProxy
     /// <summary>Programs the rules until cancelled, then removes its chains and jumps.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        // NodePorts answer on 127.0.0.1 too: DNAT of a loopback source to a pod needs route_localnet (kube-proxy sets it the same way).
-        await _options.Command.RunAsync("sysctl", ["-w", "net.ipv4.conf.all.route_localnet=1"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        // NodePorts answer on 127.0.0.1 too: DNAT of a loopback source to a pod needs route_localnet (kube-proxy sets it the same
+        // way). Unlike kube-proxy, the value found is put back on stop, when KUBE-FIREWALL no longer guards 127.0.0.0/8.
+        _routeLocalnetBefore = (await _options.Command.RunAsync("sysctl", ["-n", RouteLocalnet], cancellationToken: cancellationToken).ConfigureAwait(false)).Trim();
+        await _options.Command.RunAsync("sysctl", ["-w", RouteLocalnet + "=1"], cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
             await using var factory = new SharedInformerFactory(_client, _time, _loggerFactory, TimeSpan.Zero);

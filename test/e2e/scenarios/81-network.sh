@@ -162,3 +162,5 @@ if [[ -z "$leftovers" ]]; then
 else
   e2e_fail "after the server stops, no KUBE-/SKIFF- iptables chain or jump, VXLAN device or pod route is left" "$leftovers"
 fi
+expect "after the server stops, route_localnet has the value it had before (the proxy puts it back)" "^${E2E_ROUTE_LOCALNET_BEFORE:-0}\$" -- \
+  cat /proc/sys/net/ipv4/conf/all/route_localnet
