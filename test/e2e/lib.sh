@@ -22,7 +22,7 @@ e2e_start_server() {
     scripts/images.sh all >"$SKIFF_DATA/images.log" 2>&1 || { echo "scripts/images.sh failed:" >&2; tail -20 "$SKIFF_DATA/images.log" >&2; return 1; }
     E2E_BRIDGES_BEFORE="$(e2e_bridges)"
     E2E_NET_BEFORE="$(e2e_network_state)"
-    E2E_ROUTE_LOCALNET_BEFORE="$(cat /proc/sys/net/ipv4/conf/all/route_localnet)"
+    export E2E_ROUTE_LOCALNET_BEFORE="$(cat /proc/sys/net/ipv4/conf/all/route_localnet)"
     agent_args=(--node-ip 127.0.0.1 --kubelet-port "$(e2e_free_port)")
     if [[ -z "$(e2e_flag_value --resolv-conf '' "$@")" ]]; then
       printf '# skiff e2e: nothing is forwarded off this machine\nnameserver 127.0.0.1\n' >"$SKIFF_DATA/resolv.conf"
