@@ -90,7 +90,12 @@ public sealed class ServiceProxyTrafficTests(ProxyTrafficFixture fixture) : ICla
     [Fact]
     public async Task LoadBalancerIngressIp_FromOutside_ReachesBackends()
     {
-        await CreateAsync("lb", s => s.Spec.Type = "LoadBalancer", (0, ProxyTrafficFixture.NodeName), (2, "other-node"));
+        // A class of its own keeps skiff's service load balancer (the fixture's controller manager) from writing the status.
+        await CreateAsync("lb", s =>
+        {
+            s.Spec.Type = "LoadBalancer";
+            s.Spec.LoadBalancerClass = "example.com/test-lb";
+        }, (0, ProxyTrafficFixture.NodeName), (2, "other-node"));
         V1Service service = await fixture.Client.CoreV1.ReadNamespacedServiceAsync("lb", "default");
         service.Status = new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus { Ingress = [new V1LoadBalancerIngress { Ip = "192.0.2.50" }] } };
         await fixture.ApplyAsync(() => fixture.Client.CoreV1.ReplaceNamespacedServiceStatusAsync(service, "lb", "default"));
