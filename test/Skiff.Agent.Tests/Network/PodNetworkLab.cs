@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
@@ -8,6 +6,8 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Skiff.Agent.Network;
 using Skiff.Agent.Runtime;
+using Skiff.TestKit.Network;
+using Skiff.TestKit.Processes;
 
 namespace Skiff.Agent.Tests.Network;
 
@@ -16,16 +16,17 @@ namespace Skiff.Agent.Tests.Network;
 /// "node" namespaces attached to one of them by a veth with their own address, a Node object per node (spec.podCIDR,
 /// InternalIP) in the test's API server, a <see cref="PodNetwork"/> per node running in-process in that node's namespace, and
 /// "pod" namespaces attached to a node's bridge by the real CNI bridge plugin with the agent's own conflist. Dispose stops the
-/// pod networks, kills the processes it started by PID, deletes the Node objects, every namespace and the temp dir.
+/// pod networks, stops the httpd processes it started by PID, deletes the Node objects, every namespace and the temp dir.
 /// </summary>
 internal sealed class PodNetworkLab : IAsyncDisposable
 {
     private readonly string _suffix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4];
-    private readonly List<string> _namespaces = [];
-    private readonly List<Process> _processes = [];
+    private readonly List<NetworkNamespace> _namespaces = [];
+    private readonly List<ChildProcess> _processes = [];
     private readonly List<LabNode> _nodes = [];
     private readonly IKubernetes _client;
     private readonly ILoggerFactory _loggers;
+    private NetworkNamespace? _lan;
 
     private PodNetworkLab(IKubernetes client, ILoggerFactory loggers)
     {
@@ -40,17 +41,15 @@ internal sealed class PodNetworkLab : IAsyncDisposable
     public string TempDir { get; }
 
     /// <summary>The namespace every node is attached to; it has 192.168.50.1 and 192.168.51.1 and forwards between them, but no route to any pod CIDR.</summary>
-    public NetCommand Lan => new("/run/netns/" + LanName);
-
-    private string LanName => $"skt-pnlan-{_suffix}";
+    public NetworkNamespace Lan => _lan ?? throw new InvalidOperationException("The lab has not started.");
 
     public static async Task<PodNetworkLab> StartAsync(IKubernetes client, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var lab = new PodNetworkLab(client, loggers);
         try
         {
-            await lab.AddNamespaceAsync(lab.LanName, cancellationToken);
-            await Sh(lab.Lan, "sysctl -q -w net.ipv4.ip_forward=1; ip link set lo up; " +
+            lab._lan = await lab.AddNamespaceAsync($"skt-pnlan-{lab._suffix}", cancellationToken);
+            await Sh(lab.Lan.Command, "sysctl -q -w net.ipv4.ip_forward=1; " +
                 "ip link add lan0 type bridge; ip addr add 192.168.50.1/24 dev lan0; ip link set lan0 up; " +
                 "ip link add lan1 type bridge; ip addr add 192.168.51.1/24 dev lan1; ip link set lan1 up", cancellationToken);
             return lab;
@@ -68,13 +67,11 @@ internal sealed class PodNetworkLab : IAsyncDisposable
     /// </summary>
     public async Task<LabNode> AddNodeAsync(string name, int index, int lan, PodNetworkBackend backend, CancellationToken cancellationToken)
     {
-        string netns = $"skt-pn{name}-{_suffix}";
-        await AddNamespaceAsync(netns, cancellationToken);
+        NetworkNamespace netns = await AddNamespaceAsync($"skt-pn{name}-{_suffix}", cancellationToken);
         var ip = IPAddress.Parse($"192.168.{50 + lan}.{10 + index}");
         string port = "p" + name;
-        await Sh(Lan, $"ip link add {port} type veth peer name eth0 netns {netns}; ip link set {port} master lan{lan} up", cancellationToken);
-        var command = new NetCommand("/run/netns/" + netns);
-        await Sh(command, $"ip link set lo up; ip addr add {ip}/24 dev eth0; ip link set eth0 up; ip route add default via 192.168.{50 + lan}.1", cancellationToken);
+        await Lan.AddVethAsync(port, netns, $"{ip}/24", $"192.168.{50 + lan}.1", cancellationToken);
+        await Lan.IpAsync(cancellationToken, "link", "set", port, "master", $"lan{lan}");
 
         byte[] cidrBytes = ClusterCidr.BaseAddress.GetAddressBytes();
         cidrBytes[2] = (byte)index;
@@ -88,7 +85,7 @@ internal sealed class PodNetworkLab : IAsyncDisposable
                 Status = new V1NodeStatus { Addresses = [new V1NodeAddress { Address = ip.ToString(), Type = "InternalIP" }, new V1NodeAddress { Address = nodeName, Type = "Hostname" }] },
             },
             cancellationToken: cancellationToken);
-        var node = new LabNode(nodeName, netns, ip, podCidr, command, new PodNetwork(_client, new PodNetworkOptions
+        var node = new LabNode(nodeName, netns, ip, podCidr, new PodNetwork(_client, new PodNetworkOptions
         {
             NodeName = nodeName,
             NodeIp = ip,
@@ -96,7 +93,7 @@ internal sealed class PodNetworkLab : IAsyncDisposable
             ClusterCidr = ClusterCidr,
             BridgeName = "cni0",
             Backend = backend,
-            Command = command,
+            Command = netns.Command,
         }, _loggers, TimeProvider.System));
         _nodes.Add(node);
         return node;
@@ -110,12 +107,9 @@ internal sealed class PodNetworkLab : IAsyncDisposable
     }
 
     /// <summary>A pod namespace on <paramref name="node"/>'s bridge, wired by the real CNI bridge plugin with the agent's conflist; returns the pod's IP.</summary>
-    public async Task<(NetCommand Pod, IPAddress Ip)> AddPodAsync(LabNode node, string name, CancellationToken cancellationToken)
+    public async Task<(NetworkNamespace Pod, IPAddress Ip)> AddPodAsync(LabNode node, string name, CancellationToken cancellationToken)
     {
-        string netns = $"skt-pnp{name}-{_suffix}";
-        await AddNamespaceAsync(netns, cancellationToken);
-        var pod = new NetCommand("/run/netns/" + netns);
-        await pod.RunAsync("ip", ["link", "set", "lo", "up"], cancellationToken: cancellationToken);
+        NetworkNamespace pod = await AddNamespaceAsync($"skt-pnp{name}-{_suffix}", cancellationToken);
 
         string conflist = ContainerdConfig.CniConflist(new ContainerdOptions
         {
@@ -130,7 +124,7 @@ internal sealed class PodNetworkLab : IAsyncDisposable
         bridge["name"] = list["name"]!.GetValue<string>();
         string result = await node.Command.RunAsync(
             "env",
-            ["CNI_COMMAND=ADD", "CNI_CONTAINERID=" + netns, "CNI_NETNS=/run/netns/" + netns, "CNI_IFNAME=eth0", "CNI_PATH=/usr/lib/cni", "/usr/lib/cni/bridge"],
+            ["CNI_COMMAND=ADD", "CNI_CONTAINERID=" + pod.Name, "CNI_NETNS=" + pod.Path, "CNI_IFNAME=eth0", "CNI_PATH=/usr/lib/cni", "/usr/lib/cni/bridge"],
             bridge.ToJsonString(),
             cancellationToken);
         string address = JsonNode.Parse(result)!["ips"]![0]!["address"]!.GetValue<string>();
@@ -138,27 +132,23 @@ internal sealed class PodNetworkLab : IAsyncDisposable
     }
 
     /// <summary>Starts <c>busybox httpd</c> inside <paramref name="netns"/>'s namespace serving one page with <paramref name="body"/>.</summary>
-    public void StartHttpd(NetCommand netns, int port, string body)
+    public void StartHttpd(NetworkNamespace netns, int port, string body)
     {
+        ArgumentNullException.ThrowIfNull(netns);
         string dir = Path.Combine(TempDir, "www-" + Guid.NewGuid().ToString("N")[..6]);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "index.html"), body);
-        var info = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in (string[])["--net=" + netns.NetnsPath, "--", "busybox", "httpd", "-f", "-p", port.ToString(CultureInfo.InvariantCulture), "-h", dir])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        _processes.Add(Process.Start(info) ?? throw new InvalidOperationException("httpd did not start"));
+        _processes.Add(netns.StartHttpd(dir, port));
     }
 
     /// <summary>Polls <c>busybox wget</c> from <paramref name="from"/> until it returns the page (or the token ends); returns the last output or error.</summary>
-    public static async Task<string> WgetAsync(NetCommand from, IPAddress to, int port, CancellationToken cancellationToken)
+    public static async Task<string> WgetAsync(NetworkNamespace from, IPAddress to, int port, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(from);
         string last = "";
         while (!cancellationToken.IsCancellationRequested)
         {
-            var (code, stdout, stderr) = await from.TryRunAsync(
+            var (code, stdout, stderr) = await from.Command.TryRunAsync(
                 // timeout(1), not wget's -T: busybox 1.35's wget crashes (SIGSEGV) whenever -T is given.
                 "timeout", ["3", "busybox", "wget", "-q", "-O-", $"http://{to}:{port}/"], cancellationToken: CancellationToken.None);
             if (code == 0)
@@ -193,64 +183,61 @@ internal sealed class PodNetworkLab : IAsyncDisposable
         return await check();
     }
 
-    private async Task AddNamespaceAsync(string name, CancellationToken cancellationToken)
+    private async Task<NetworkNamespace> AddNamespaceAsync(string name, CancellationToken cancellationToken)
     {
-        await NetCommand.Host.RunAsync("ip", ["netns", "add", name], cancellationToken: cancellationToken);
-        _namespaces.Add(name);
+        NetworkNamespace netns = await NetworkNamespace.CreateAsync(name, cancellationToken);
+        _namespaces.Add(netns);
+        return netns;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (LabNode node in _nodes)
+        try
         {
-            await node.StopAsync();
-            try
+            foreach (LabNode node in _nodes)
             {
-                await _client.CoreV1.DeleteNodeAsync(node.NodeName);
-            }
-            catch (HttpOperationException)
-            {
-                // Already deleted by the test.
+                await node.StopAsync();
+                try
+                {
+                    await _client.CoreV1.DeleteNodeAsync(node.NodeName);
+                }
+                catch (HttpOperationException)
+                {
+                    // Already deleted by the test.
+                }
             }
         }
-
-        foreach (Process process in _processes)
+        finally
         {
-            try
+            // Even when a pod network failed to stop: no httpd or namespace may outlive the lab.
+            foreach (ChildProcess process in _processes)
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-            catch (InvalidOperationException)
-            {
-                // Already exited.
+                await process.DisposeAsync();
             }
 
-            process.Dispose();
-        }
+            // Pods first, then nodes, then the lan: deleting a namespace deletes its devices (veths, bridges, the VXLAN device).
+            foreach (NetworkNamespace netns in Enumerable.Reverse(_namespaces))
+            {
+                await netns.DisposeAsync();
+            }
 
-        // Pods first, then nodes, then the lan: deleting a namespace deletes its devices (veths, bridges, the VXLAN device).
-        foreach (string name in Enumerable.Reverse(_namespaces))
-        {
-            await NetCommand.Host.TryRunAsync("ip", ["netns", "del", name]);
+            Directory.Delete(TempDir, recursive: true);
         }
-
-        Directory.Delete(TempDir, recursive: true);
     }
 }
 
 /// <summary>One node of a <see cref="PodNetworkLab"/>.</summary>
-internal sealed class LabNode(string nodeName, string netns, IPAddress ip, IPNetwork podCidr, NetCommand command, PodNetwork network)
+internal sealed class LabNode(string nodeName, NetworkNamespace netns, IPAddress ip, IPNetwork podCidr, PodNetwork network)
 {
     public string NodeName { get; } = nodeName;
 
-    public string Netns { get; } = netns;
+    public NetworkNamespace Netns { get; } = netns;
 
     public IPAddress Ip { get; } = ip;
 
     public IPNetwork PodCidr { get; } = podCidr;
 
-    public NetCommand Command { get; } = command;
+    public NetCommand Command => Netns.Command;
 
     public PodNetwork Network { get; } = network;
 

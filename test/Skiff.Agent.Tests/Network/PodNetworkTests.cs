@@ -86,7 +86,7 @@ public sealed class PodNetworkTests(SkiffServerFixture fixture, ITestOutputHelpe
         using var reach = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         Assert.Equal("hello from b", await PodNetworkLab.WgetAsync(podA, podBIp, Port, reach.Token));
         Assert.Equal("hello from a", await PodNetworkLab.WgetAsync(podB, podAIp, Port, reach.Token));
-        Assert.Contains("mtu 1450", await podA.RunAsync("ip", ["link", "show", "dev", "eth0"]), StringComparison.Ordinal);
+        Assert.Contains("mtu 1450", await podA.Command.RunAsync("ip", ["link", "show", "dev", "eth0"]), StringComparison.Ordinal);
 
         V1Node nodeB = await fixture.Client.CoreV1.ReadNodeAsync(b.NodeName, cancellationToken: timeout.Token);
         string macB = nodeB.Metadata.Annotations[PodNetwork.VtepMacAnnotation];

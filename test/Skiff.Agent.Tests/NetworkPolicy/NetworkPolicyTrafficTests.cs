@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using Skiff.Agent.Network;
 using Skiff.Agent.NetworkPolicy;
+using Skiff.TestKit.Network;
 using static Skiff.Agent.Tests.NetworkPolicy.PolicyNetworkFixture;
 
 namespace Skiff.Agent.Tests.NetworkPolicy;
@@ -20,9 +20,9 @@ public sealed class NetworkPolicyTrafficTests(PolicyNetworkFixture net) : IClass
         await net.ExpectAsync(Remote, Server, 8081, allowed: true);
         await net.ExpectAsync(Server, Other, 8080, allowed: true);
 
-        string forward = await NetnsTools.RunAsync(net.NodeNetns, "iptables", "-S", "FORWARD");
+        string forward = await net.Node.Command.RunAsync("iptables", ["-S", "FORWARD"]);
         Assert.EndsWith("-j " + PolicyRules.DispatchChain, forward.Split('\n').First(l => l.StartsWith("-A FORWARD", StringComparison.Ordinal)), StringComparison.Ordinal);
-        Assert.Contains("= 1", await NetnsTools.RunAsync(net.NodeNetns, "sysctl", "net.bridge.bridge-nf-call-iptables"), StringComparison.Ordinal);
+        Assert.Contains("= 1", await net.Node.Command.RunAsync("sysctl", ["net.bridge.bridge-nf-call-iptables"]), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -121,26 +121,26 @@ public sealed class NetworkPolicyTrafficTests(PolicyNetworkFixture net) : IClass
     [Fact]
     public async Task Cancellation_RemovesChainsAndJump_JumpIsMovedBackFirst()
     {
-        string netns = net.NodeNetns + "-x";
-        await NetnsTools.RunAsync(null, "ip", "netns", "add", netns);
+        // Declared before the try, so it is deleted after the finally below has stopped the agent.
+        await using NetworkNamespace netns = await NetworkNamespace.CreateAsync(net.NodeNetns + "-x", CancellationToken.None);
         using var stop = new CancellationTokenSource();
         Task? running = null;
         try
         {
             var agent = new NetworkPolicyAgent(
                 net.Api,
-                new NetworkPolicyOptions { NodeName = net.NodeName + "-x", Command = new NetCommand(NetnsTools.Path(netns)), ResyncPeriod = TimeSpan.FromMilliseconds(300) },
+                new NetworkPolicyOptions { NodeName = net.NodeName + "-x", Command = netns.Command, ResyncPeriod = TimeSpan.FromMilliseconds(300) },
                 NullLoggerFactory.Instance,
                 TimeProvider.System);
             running = agent.RunAsync(stop.Token);
             await WaitForAsync(async () => (await FirstForwardRuleAsync(netns)).EndsWith("-j " + PolicyRules.DispatchChain, StringComparison.Ordinal));
 
-            await NetnsTools.RunAsync(netns, "iptables", "-I", "FORWARD", "-m", "comment", "--comment", "foreign", "-j", "ACCEPT");
+            await netns.Command.RunAsync("iptables", ["-I", "FORWARD", "-m", "comment", "--comment", "foreign", "-j", "ACCEPT"]);
             await WaitForAsync(async () => (await FirstForwardRuleAsync(netns)).EndsWith("-j " + PolicyRules.DispatchChain, StringComparison.Ordinal));
 
             await stop.CancelAsync();
             await StoppedAsync(running);
-            string saved = await NetnsTools.RunAsync(netns, "iptables-save", "-t", "filter");
+            string saved = await netns.Command.RunAsync("iptables-save", ["-t", "filter"]);
             Assert.DoesNotContain("SKIFF-NP", saved, StringComparison.Ordinal);
             Assert.Contains("foreign", saved, StringComparison.Ordinal);
         }
@@ -151,8 +151,6 @@ public sealed class NetworkPolicyTrafficTests(PolicyNetworkFixture net) : IClass
             {
                 await StoppedAsync(running);
             }
-
-            await NetnsTools.TryRunAsync(null, "ip", "netns", "delete", netns);
         }
     }
 
@@ -168,8 +166,8 @@ public sealed class NetworkPolicyTrafficTests(PolicyNetworkFixture net) : IClass
         }
     }
 
-    private static async Task<string> FirstForwardRuleAsync(string netns) =>
-        (await NetnsTools.RunAsync(netns, "iptables", "-S", "FORWARD")).Split('\n').FirstOrDefault(l => l.StartsWith("-A FORWARD", StringComparison.Ordinal)) ?? string.Empty;
+    private static async Task<string> FirstForwardRuleAsync(NetworkNamespace netns) =>
+        (await netns.Command.RunAsync("iptables", ["-S", "FORWARD"])).Split('\n').FirstOrDefault(l => l.StartsWith("-A FORWARD", StringComparison.Ordinal)) ?? string.Empty;
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {

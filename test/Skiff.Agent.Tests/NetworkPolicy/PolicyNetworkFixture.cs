@@ -2,8 +2,9 @@ using System.Diagnostics;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using Skiff.Agent.Network;
 using Skiff.Agent.NetworkPolicy;
+using Skiff.TestKit.Network;
+using Skiff.TestKit.Processes;
 using Skiff.TestKit.Server;
 
 namespace Skiff.Agent.Tests.NetworkPolicy;
@@ -13,7 +14,7 @@ namespace Skiff.Agent.Tests.NetworkPolicy;
 /// bridge-nf-call-iptables sysctl switched OFF so the agent must switch it on), four "pod" netns on veths, each running
 /// <c>busybox httpd</c> on 8080 and 8081; a real <c>skiff server</c> holding two Namespaces and the four Pods (bound to the
 /// fake node, status.podIP = the netns addresses); and the <see cref="NetworkPolicyAgent"/> in-process writing its rules
-/// into the node netns. Dispose stops the agent, kills the httpd processes by PID, deletes every netns and stops the server.
+/// into the node netns. Dispose stops the agent, stops the httpd processes by PID, deletes every netns and stops the server.
 /// </summary>
 public sealed class PolicyNetworkFixture : IAsyncLifetime, IDisposable
 {
@@ -23,16 +24,20 @@ public sealed class PolicyNetworkFixture : IAsyncLifetime, IDisposable
     public const string Server = "server";
 
     private readonly string _id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4];
-    private readonly List<string> _netns = [];
-    private readonly List<Process> _servers = [];
+    private readonly List<NetworkNamespace> _netns = [];
+    private readonly List<ChildProcess> _servers = [];
     private readonly CancellationTokenSource _stop = new();
     private SkiffServerProcess? _server;
     private Task? _agent;
     private string? _www;
+    private NetworkNamespace? _node;
 
     public Kubernetes Api { get; private set; } = null!;
 
     public string NodeNetns => "skt-np-" + _id;
+
+    /// <summary>The node netns, where the agent writes its rules.</summary>
+    public NetworkNamespace Node => _node ?? throw new InvalidOperationException("The network has not been created.");
 
     public string NodeName => "np-node-" + _id;
 
@@ -61,7 +66,7 @@ public sealed class PolicyNetworkFixture : IAsyncLifetime, IDisposable
 
         var agent = new NetworkPolicyAgent(
             Api,
-            new NetworkPolicyOptions { NodeName = NodeName, Command = new NetCommand(NetnsTools.Path(NodeNetns)), MinSyncPeriod = TimeSpan.FromMilliseconds(50) },
+            new NetworkPolicyOptions { NodeName = NodeName, Command = Node.Command, MinSyncPeriod = TimeSpan.FromMilliseconds(50) },
             NullLoggerFactory.Instance,
             TimeProvider.System);
         _agent = agent.RunAsync(_stop.Token);
@@ -72,7 +77,7 @@ public sealed class PolicyNetworkFixture : IAsyncLifetime, IDisposable
     {
         string netns = from is null ? NodeNetns : Pods[from].Netns;
         // busybox 1.35's wget crashes (SIGSEGV) with -T, so coreutils' timeout bounds it instead.
-        (int code, _) = await NetnsTools.TryRunAsync(netns, "timeout", "-s", "KILL", "2", "busybox", "wget", "-q", "-O-", $"http://{Pods[to].Ip}:{port}/");
+        (int code, _, _) = await Namespace(netns).Command.TryRunAsync("timeout", ["-s", "KILL", "2", "busybox", "wget", "-q", "-O-", $"http://{Pods[to].Ip}:{port}/"]);
         return code == 0;
     }
 
@@ -114,7 +119,7 @@ public sealed class PolicyNetworkFixture : IAsyncLifetime, IDisposable
     }
 
     /// <summary>The node netns' filter table as iptables-save prints it.</summary>
-    public Task<string> SaveAsync() => NetnsTools.RunAsync(NodeNetns, "iptables-save", "-t", "filter");
+    public Task<string> SaveAsync() => Node.Command.RunAsync("iptables-save", ["-t", "filter"]);
 
     public async Task DisposeAsync()
     {
@@ -131,24 +136,14 @@ public sealed class PolicyNetworkFixture : IAsyncLifetime, IDisposable
             }
         }
 
-        foreach (Process server in _servers)
+        foreach (ChildProcess server in _servers)
         {
-            try
-            {
-                server.Kill(entireProcessTree: true);
-                await server.WaitForExitAsync();
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            server.Dispose();
+            await server.DisposeAsync();
         }
 
-        foreach (string netns in Enumerable.Reverse(_netns))
+        foreach (NetworkNamespace netns in Enumerable.Reverse(_netns))
         {
-            await NetnsTools.TryRunAsync(null, "ip", "netns", "delete", netns);
+            await netns.DisposeAsync();
         }
 
         if (_www is not null)
@@ -169,35 +164,33 @@ public sealed class PolicyNetworkFixture : IAsyncLifetime, IDisposable
     {
         _www = Directory.CreateTempSubdirectory("skt-np-www-").FullName;
         await File.WriteAllTextAsync(Path.Combine(_www, "index.html"), "hello\n");
-        await AddNetnsAsync(NodeNetns);
-        await NetnsTools.RunAsync(NodeNetns, "ip", "link", "set", "lo", "up");
-        await NetnsTools.RunAsync(NodeNetns, "ip", "link", "add", "br0", "type", "bridge");
-        await NetnsTools.RunAsync(NodeNetns, "ip", "addr", "add", "10.77.0.1/24", "dev", "br0");
-        await NetnsTools.RunAsync(NodeNetns, "ip", "link", "set", "br0", "up");
-        await NetnsTools.RunAsync(NodeNetns, "sysctl", "-w", "net.bridge.bridge-nf-call-iptables=0");
+        _node = await AddNetnsAsync(NodeNetns);
+        await Node.IpAsync(CancellationToken.None, "link", "add", "br0", "type", "bridge");
+        await Node.IpAsync(CancellationToken.None, "addr", "add", "10.77.0.1/24", "dev", "br0");
+        await Node.IpAsync(CancellationToken.None, "link", "set", "br0", "up");
+        await Node.Command.RunAsync("sysctl", ["-w", "net.bridge.bridge-nf-call-iptables=0"]);
         int index = 0;
-        foreach ((string ns, string netns, string ip) in Pods.Values)
+        foreach ((string ns, string name, string ip) in Pods.Values)
         {
             string veth = "veth" + index++;
-            await AddNetnsAsync(netns);
-            await NetnsTools.RunAsync(NodeNetns, "ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", netns);
-            await NetnsTools.RunAsync(NodeNetns, "ip", "link", "set", veth, "master", "br0", "up");
-            await NetnsTools.RunAsync(netns, "ip", "link", "set", "lo", "up");
-            await NetnsTools.RunAsync(netns, "ip", "addr", "add", ip + "/24", "dev", "eth0");
-            await NetnsTools.RunAsync(netns, "ip", "link", "set", "eth0", "up");
-            await NetnsTools.RunAsync(netns, "ip", "route", "add", "default", "via", "10.77.0.1");
-            foreach (string port in new[] { "8080", "8081" })
+            NetworkNamespace netns = await AddNetnsAsync(name);
+            await Node.AddVethAsync(veth, netns, ip + "/24", "10.77.0.1", CancellationToken.None);
+            await Node.IpAsync(CancellationToken.None, "link", "set", veth, "master", "br0");
+            foreach (int port in new[] { 8080, 8081 })
             {
-                _servers.Add(NetnsTools.Start(netns, "busybox", "httpd", "-f", "-p", port, "-h", _www));
+                _servers.Add(netns.StartHttpd(_www, port));
             }
         }
     }
 
-    private async Task AddNetnsAsync(string name)
+    private async Task<NetworkNamespace> AddNetnsAsync(string name)
     {
-        await NetnsTools.RunAsync(null, "ip", "netns", "add", name);
-        _netns.Add(name);
+        NetworkNamespace netns = await NetworkNamespace.CreateAsync(name, CancellationToken.None);
+        _netns.Add(netns);
+        return netns;
     }
+
+    private NetworkNamespace Namespace(string name) => _netns.Single(n => n.Name == name);
 
     private async Task CreateObjectsAsync()
     {

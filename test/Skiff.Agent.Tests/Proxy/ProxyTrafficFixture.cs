@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skiff.Agent.Proxy;
+using Skiff.TestKit.Network;
 using Skiff.TestKit.Server;
 
 namespace Skiff.Agent.Tests.Proxy;
@@ -57,11 +58,11 @@ public sealed class ProxyTrafficFixture : IAsyncLifetime, IDisposable
         await firstSync.Task.WaitAsync(timeout.Token);
     }
 
-    internal static ServiceProxyOptions Options(string nodeNetns) => new()
+    internal static ServiceProxyOptions Options(NetworkNamespace nodeNetns) => new()
     {
         NodeName = NodeName,
         ClusterCidr = IPNetwork.Parse("10.244.0.0/16"),
-        Command = ProxyNetwork.In(nodeNetns),
+        Command = nodeNetns.Command,
         MinSyncPeriod = TimeSpan.FromMilliseconds(50),
     };
 

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skiff.Agent.Proxy;
+using Skiff.TestKit.Network;
 
 namespace Skiff.Agent.Tests.Proxy;
 
@@ -48,7 +49,7 @@ public sealed class ServiceProxyTrafficTests(ProxyTrafficFixture fixture) : ICla
         });
     }
 
-    private static async Task<Dictionary<string, int>> CountAsync(string netns, string host, int port, int requests = Requests)
+    private static async Task<Dictionary<string, int>> CountAsync(NetworkNamespace netns, string host, int port, int requests = Requests)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < requests; i++)
@@ -189,11 +190,11 @@ public sealed class ServiceProxyTrafficTests(ProxyTrafficFixture fixture) : ICla
         using var stop = new CancellationTokenSource();
         Task running = proxy.RunAsync(stop.Token);
         await synced.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        string during = await ProxyNetwork.In(bare.Node).RunAsync("iptables-save", []);
+        string during = await bare.Node.Command.RunAsync("iptables-save", []);
 
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-        string after = await ProxyNetwork.In(bare.Node).RunAsync("iptables-save", []);
+        string after = await bare.Node.Command.RunAsync("iptables-save", []);
 
         Assert.Contains("-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES", during, StringComparison.Ordinal);
         Assert.Contains(":KUBE-SVC-", during, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Skiff.Agent.Network;
 using Skiff.TestKit.Processes;
 
@@ -57,6 +58,37 @@ public sealed class NetworkNamespace : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         return ChildProcess.Start(options.InNetworkNamespace(Path));
+    }
+
+    /// <summary>
+    /// Starts <c>busybox httpd</c> in the foreground serving <paramref name="directory"/> on <paramref name="port"/> of every address
+    /// in the namespace; disposing the returned process stops it by PID.
+    /// </summary>
+    public ChildProcess StartHttpd(string directory, int port)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        string portText = port.ToString(CultureInfo.InvariantCulture);
+        // httpd dies on SIGTERM at once, so a short stop timeout only matters when something is badly wrong.
+        return Start(new ChildProcessOptions("busybox", ["httpd", "-f", "-p", portText, "-h", directory])
+        {
+            Name = $"httpd :{portText} in {Name}",
+            StopTimeout = TimeSpan.FromSeconds(5),
+        });
+    }
+
+    /// <summary>
+    /// A veth pair from here into <paramref name="peer"/>: <paramref name="device"/> on this side, up but without an address (the
+    /// caller bridges or addresses it), and eth0 in <paramref name="peer"/> with <paramref name="peerCidr"/>, up, with its default
+    /// route via <paramref name="gateway"/>. Deleting either namespace deletes the pair.
+    /// </summary>
+    public async Task AddVethAsync(string device, NetworkNamespace peer, string peerCidr, string gateway, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        await IpAsync(cancellationToken, "link", "add", device, "type", "veth", "peer", "name", "eth0", "netns", peer.Name);
+        await IpAsync(cancellationToken, "link", "set", device, "up");
+        await peer.IpAsync(cancellationToken, "addr", "add", peerCidr, "dev", "eth0");
+        await peer.IpAsync(cancellationToken, "link", "set", "eth0", "up");
+        await peer.IpAsync(cancellationToken, "route", "add", "default", "via", gateway);
     }
 
     public async ValueTask DisposeAsync() =>
