@@ -30,29 +30,34 @@ public static class ProxyRules
     public static RuleSet Render(IReadOnlyList<ProxyServicePort> ports, IPNetwork clusterCidr)
     {
         ArgumentNullException.ThrowIfNull(ports);
-        var rules = new RuleSet();
-        string cidr = clusterCidr.ToString();
-        rules.AddChain(RuleSet.Nat, Services);
-        rules.AddChain(RuleSet.Nat, NodePorts);
-        rules.Add(RuleSet.Nat, MarkMasq, "-j MARK --or-mark " + MasqMark);
-        rules.Add(RuleSet.Nat, Postrouting, "-m mark ! --mark " + MasqMark + "/" + MasqMark + " -j RETURN");
-        rules.Add(RuleSet.Nat, Postrouting, "-j MARK --xor-mark " + MasqMark);
-        rules.Add(RuleSet.Nat, Postrouting, "-m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
-        rules.AddChain(RuleSet.Filter, Services);
-        rules.AddChain(RuleSet.Filter, ExternalServices);
-        rules.Add(RuleSet.Filter, Forward, "-m conntrack --ctstate INVALID -j DROP");
-        rules.Add(RuleSet.Filter, Forward, "-m comment --comment \"kubernetes forwarding rules\" -m mark --mark " + MasqMark + "/" + MasqMark + " -j ACCEPT");
-        rules.Add(RuleSet.Filter, Forward, "-m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
-        rules.Add(RuleSet.Filter, Firewall,
-            "-m comment --comment \"block incoming localnet connections\" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP");
-        foreach (ProxyServicePort port in ports)
-        {
-            RenderPort(rules, port, cidr);
-        }
+        return Assemble([.. ports.Select(p => RenderPort(p, clusterCidr))]);
+    }
 
-        rules.Add(RuleSet.Nat, Services,
+    /// <summary>
+    /// The whole set from each port's own rules (<see cref="RenderPort"/>, in the ports' order) and the fixed chains around them:
+    /// what <see cref="Render"/> returns, without rendering a port again.
+    /// </summary>
+    internal static RuleSet Assemble(IReadOnlyList<RuleSet> portRules)
+    {
+        ArgumentNullException.ThrowIfNull(portRules);
+        var head = new RuleSet();
+        head.AddChain(RuleSet.Nat, Services);
+        head.AddChain(RuleSet.Nat, NodePorts);
+        head.Add(RuleSet.Nat, MarkMasq, "-j MARK --or-mark " + MasqMark);
+        head.Add(RuleSet.Nat, Postrouting, "-m mark ! --mark " + MasqMark + "/" + MasqMark + " -j RETURN");
+        head.Add(RuleSet.Nat, Postrouting, "-j MARK --xor-mark " + MasqMark);
+        head.Add(RuleSet.Nat, Postrouting, "-m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
+        head.AddChain(RuleSet.Filter, Services);
+        head.AddChain(RuleSet.Filter, ExternalServices);
+        head.Add(RuleSet.Filter, Forward, "-m conntrack --ctstate INVALID -j DROP");
+        head.Add(RuleSet.Filter, Forward, "-m comment --comment \"kubernetes forwarding rules\" -m mark --mark " + MasqMark + "/" + MasqMark + " -j ACCEPT");
+        head.Add(RuleSet.Filter, Forward, "-m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        head.Add(RuleSet.Filter, Firewall,
+            "-m comment --comment \"block incoming localnet connections\" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP");
+        var tail = new RuleSet();
+        tail.Add(RuleSet.Nat, Services,
             "-m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j " + NodePorts);
-        return rules;
+        return RuleSet.Concat([head, .. portRules, tail]);
     }
 
     /// <summary>KUBE-SVC-, KUBE-SVL- or KUBE-EXT- and 16 hex digits of the SHA-256 of the port's name and protocol (at most 28 characters, iptables' limit).</summary>
@@ -70,7 +75,20 @@ public static class ProxyRules
         return "KUBE-SEP-" + Hash(port.DisplayName + port.Protocol + endpoint.HostPort);
     }
 
-    private static void RenderPort(RuleSet rules, ProxyServicePort port, string cidr)
+    /// <summary>
+    /// The rules of one Service port alone: its own chains (KUBE-SVC, KUBE-SVL, KUBE-EXT, KUBE-SEP) and its lines in the shared
+    /// ones (nat KUBE-SERVICES and KUBE-NODEPORTS, filter KUBE-SERVICES and KUBE-EXTERNAL-SERVICES). Depends on nothing but
+    /// <paramref name="port"/> and <paramref name="clusterCidr"/>, so it can be kept while they stay the same.
+    /// </summary>
+    internal static RuleSet RenderPort(ProxyServicePort port, IPNetwork clusterCidr)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        var rules = new RuleSet();
+        AddPortRules(rules, port, clusterCidr.ToString());
+        return rules;
+    }
+
+    private static void AddPortRules(RuleSet rules, ProxyServicePort port, string cidr)
     {
         string name = port.DisplayName;
         string proto = "-p " + port.Protocol + " -m " + port.Protocol;

@@ -21,5 +21,8 @@ public sealed class ProxySyncedEventArgs : EventArgs
     /// <summary>Rules in the whole desired set (not just the rewritten chains).</summary>
     public required int RuleCount { get; init; }
 
+    /// <summary>Service ports rendered by this sync: all of them on a full sync, else only those whose inputs changed.</summary>
+    public int RenderedPorts { get; init; }
+
     public required IReadOnlyList<ProxyChange> Changes { get; init; }
 }

@@ -5,7 +5,8 @@ namespace Skiff.Agent.Proxy;
 /// <summary>
 /// The proxy's whole desired state: for the nat and filter tables, every chain it owns and that chain's rules (the
 /// <c>-A CHAIN …</c> lines, joined). Immutable once built; the last one written is kept so the next sync rewrites only the
-/// chains whose text changed (<see cref="RestoreInput"/>).
+/// chains whose text changed (<see cref="RestoreInput"/>). A set can also be put together from already-rendered parts
+/// (<see cref="Concat"/>), which is how a sync reuses the rules of the Service ports that did not change.
 /// </summary>
 public sealed class RuleSet
 {
@@ -20,6 +21,49 @@ public sealed class RuleSet
 
     private Dictionary<string, IReadOnlyDictionary<string, string>>? _frozen;
     private int _ruleCount;
+
+    /// <summary>
+    /// One set from <paramref name="parts"/>, each chain holding the rules of every part that has it, in the order of the parts. A chain
+    /// only one part has keeps that part's string as is: a reused part then costs no copy, and the next diff compares it by reference.
+    /// </summary>
+    internal static RuleSet Concat(IReadOnlyList<RuleSet> parts)
+    {
+        var result = new RuleSet();
+        var frozen = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (string table in new[] { Nat, Filter })
+        {
+            var chains = new Dictionary<string, string>(StringComparer.Ordinal);
+            var joined = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
+            foreach (RuleSet part in parts)
+            {
+                foreach ((string chain, string text) in part.Chains(table))
+                {
+                    if (chains.TryAdd(chain, text))
+                    {
+                        continue;
+                    }
+
+                    if (!joined.TryGetValue(chain, out StringBuilder? builder))
+                    {
+                        joined[chain] = builder = new StringBuilder(chains[chain]);
+                    }
+
+                    builder.Append(text);
+                }
+            }
+
+            foreach ((string chain, StringBuilder builder) in joined)
+            {
+                chains[chain] = builder.ToString();
+            }
+
+            frozen[table] = chains;
+        }
+
+        result._frozen = frozen;
+        result._ruleCount = parts.Sum(p => p._ruleCount);
+        return result;
+    }
 
     /// <summary>Every chain of <paramref name="table"/> and its rule lines (each ending in a newline).</summary>
     public IReadOnlyDictionary<string, string> Chains(string table)

@@ -84,7 +84,13 @@ public sealed partial class ServiceProxy
         long begin = _time.GetTimestamp();
         IReadOnlyList<ProxyServicePort> ports = ServicePortBuilder.Build(
             services.Cache.List(), slices.Cache.List(), _options.NodeName, nodes.Cache.Get(null, _options.NodeName));
-        RuleSet desired = ProxyRules.Render(ports, _options.ClusterCidr);
+        if (previous is null)
+        {
+            // A full sync (the first, the periodic one, or after a failed write) renders every port again, as kube-proxy does.
+            _rules.Clear();
+        }
+
+        RuleSet desired = _rules.Render(ports);
         IReadOnlyDictionary<string, IReadOnlyCollection<string>>? existing = previous is null ? await OurChainsAsync(cancellationToken).ConfigureAwait(false) : null;
         string? input = desired.RestoreInput(previous, existing);
         (int changed, int deleted) = desired.CountChanges(previous);
@@ -111,7 +117,7 @@ public sealed partial class ServiceProxy
             Metrics.NetworkProgramming.Observe(Math.Max(0, (finished - change.ObservedAt).TotalSeconds));
         }
 
-        LogSynced(_logger, previous is null, ports.Count, changed, deleted, changes.Count, (finished - started).TotalMilliseconds);
+        LogSynced(_logger, previous is null, ports.Count, _rules.LastRendered, changed, deleted, changes.Count, (finished - started).TotalMilliseconds);
         Synced?.Invoke(this, new ProxySyncedEventArgs
         {
             Started = started,
@@ -120,6 +126,7 @@ public sealed partial class ServiceProxy
             ChangedChains = input is null ? 0 : changed,
             DeletedChains = deleted,
             RuleCount = desired.RuleCount,
+            RenderedPorts = _rules.LastRendered,
             Changes = changes,
         });
         return desired;

@@ -24,6 +24,9 @@ public sealed partial class ServiceProxy
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private List<ProxyChange> _pending = [];
 
+    // Each Service port's rendered rules, kept between syncs (only the sync loop touches it).
+    private readonly ProxyRuleCache _rules;
+
     public ServiceProxy(IKubernetes client, ServiceProxyOptions options, ILoggerFactory loggerFactory, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -35,6 +38,7 @@ public sealed partial class ServiceProxy
         _loggerFactory = loggerFactory;
         _time = time;
         _logger = loggerFactory.CreateLogger<ServiceProxy>();
+        _rules = new ProxyRuleCache(options.ClusterCidr);
         Metrics = new ServiceProxyMetrics(options.Metrics ?? Prometheus.Metrics.NewCustomRegistry());
     }
 
