@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace Skiff.Agent.Network;
 
 /// <summary>
-/// Runs the host's network tools (<c>ip</c>, <c>iptables</c>, <c>iptables-restore</c>, <c>sysctl</c>) to completion, in the
-/// agent's own network namespace or, for tests, inside the namespace at <see cref="NetnsPath"/> (through <c>nsenter --net</c>,
+/// Runs a short host tool to completion: the network tools (<c>ip</c>, <c>iptables</c>, <c>iptables-restore</c>, <c>sysctl</c>) and
+/// the runtime's helpers (<c>gcc</c>, <c>ctr</c>), in the agent's own network namespace or, for tests, inside the namespace at
+/// <see cref="NetnsPath"/> (through <c>nsenter --net</c>,
 /// which leaves the mount namespace alone). A non-zero exit throws <see cref="NetCommandException"/> with the tool's output.
 /// </summary>
 public sealed class NetCommand

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Skiff.Agent.Runtime.Cri;
+using Skiff.Agent.Network;
 
 namespace Skiff.Agent.Runtime;
 
@@ -30,7 +31,7 @@ public static class PauseImage
             return binary;
         }
         await File.WriteAllTextAsync(source, text, cancellationToken).ConfigureAwait(false);
-        await HostCommand.RunAsync("gcc", ["-static", "-Os", "-s", "-o", binary, source], cancellationToken).ConfigureAwait(false);
+        await NetCommand.Host.RunAsync("gcc", ["-static", "-Os", "-s", "-o", binary, source], cancellationToken: cancellationToken).ConfigureAwait(false);
         return binary;
     }
 
@@ -52,7 +53,7 @@ public static class PauseImage
     public static async Task ImportArchiveAsync(ContainerdOptions options, CriClient client, string archive, string name,
         CancellationToken cancellationToken)
     {
-        await HostCommand.RunAsync(options.CtrPath, ["-n", "k8s.io", "--address", options.SocketPath, "images", "import", archive], cancellationToken)
+        await NetCommand.Host.RunAsync(options.CtrPath, ["-n", "k8s.io", "--address", options.SocketPath, "images", "import", archive], cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ReadyTimeout);
