@@ -61,8 +61,16 @@ public sealed class NetCommand
         {
             if (stdin is not null)
             {
-                await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken).ConfigureAwait(false);
-                process.StandardInput.Close();
+                try
+                {
+                    await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken).ConfigureAwait(false);
+                    process.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                    // The tool exited before reading all its input (iptables-restore on a bad line): its exit code and
+                    // stderr below say why, which a broken pipe would hide.
+                }
             }
 
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);

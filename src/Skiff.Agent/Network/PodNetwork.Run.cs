@@ -251,7 +251,7 @@ public sealed partial class PodNetwork
             await RemoveIptablesAsync(token).ConfigureAwait(false);
             LogCleanedUp(_logger, _options.BridgeName);
         }
-        catch (Exception e) when (e is NetCommandException or OperationCanceledException)
+        catch (Exception e) when (e is NetCommandException or OperationCanceledException or System.ComponentModel.Win32Exception)
         {
             LogCleanupFailed(_logger, e);
         }

@@ -181,7 +181,12 @@ public static class AllowedTraffic
         {
             if (peer.IpBlock is { } block)
             {
-                result.Add((new PeerRange(block.Cidr, [.. block.Except ?? []]), null));
+                // The rules are IPv4 (iptables); an IPv6 block cannot match and must not break the whole table's restore.
+                if (IsIpv4Cidr(block.Cidr))
+                {
+                    result.Add((new PeerRange(block.Cidr, [.. (block.Except ?? []).Where(IsIpv4Cidr)]), null));
+                }
+
                 continue;
             }
 
@@ -238,6 +243,10 @@ public static class AllowedTraffic
             && IPNetwork.TryParse(range.Cidr, out IPNetwork network) && network.Contains(address)
             && !range.Except.Any(e => IPNetwork.TryParse(e, out IPNetwork excluded) && excluded.Contains(address));
     }
+
+    private static bool IsIpv4Cidr(string? cidr) =>
+        System.Net.IPNetwork.TryParse(cidr, out System.Net.IPNetwork network)
+        && network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
 }
 
 /// <summary>The cluster state policies resolve against: every pod with a policy address, and the namespaces' labels.</summary>

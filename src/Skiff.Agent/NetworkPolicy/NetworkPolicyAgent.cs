@@ -108,6 +108,8 @@ public sealed partial class NetworkPolicyAgent
         }
 
         string saved = await command.RunAsync("iptables-save", ["-t", "filter"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        // A restart after a failure (or a stop) starts from what the table holds now, not from what an earlier run wrote.
+        _written = null;
         _ownedChains = [.. Iptables.ChainNames(saved).Where(c => c.StartsWith(PolicyRules.Prefix, StringComparison.Ordinal))];
     }
 }

@@ -33,14 +33,11 @@ public sealed partial class ServiceProxy
             TimeSpan untilFull = lastFull + _options.SyncPeriod - now;
             if (!dirty && untilFull > TimeSpan.Zero)
             {
-                try
-                {
-                    await _wake.Reader.WaitToReadAsync(cancellationToken).AsTask().WaitAsync(untilFull, _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // The periodic full sync is due.
-                }
+                // Cancelled with the timer, so a quiet period leaves no waiter behind on the channel.
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                await Task.WhenAny(_wake.Reader.WaitToReadAsync(waiting.Token).AsTask(), Task.Delay(untilFull, _time, waiting.Token)).ConfigureAwait(false);
+                await waiting.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
             // Changes that arrive within MinSyncPeriod of the last sync wait for the next one together.

@@ -69,7 +69,11 @@ public sealed partial class ServiceProxy
         }
         finally
         {
-            await CleanupAsync().ConfigureAwait(false);
+            // Only a stop removes the rules; a failure (the agent starts the proxy again) leaves them serving meanwhile.
+            if (cancellationToken.IsCancellationRequested)
+            {
+                await CleanupAsync().ConfigureAwait(false);
+            }
         }
     }
 

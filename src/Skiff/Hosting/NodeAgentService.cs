@@ -84,6 +84,12 @@ internal sealed partial class NodeAgentService : BackgroundService
         {
             return;
         }
+        catch (FormatException e)
+        {
+            // A hand-edited kube-system/skiff-cluster: say which key, and run no node rather than a wrongly networked one.
+            LogClusterNetworkInvalid(_logger, e.Message);
+            return;
+        }
 
         NodeSettings settings = _setup.Settings;
         kubeletOptions = kubeletOptions with
@@ -279,6 +285,9 @@ internal sealed partial class NodeAgentService : BackgroundService
 
     [LoggerMessage(EventId = 505, Level = LogLevel.Information, Message = "Node agent for {NodeName} stopped")]
     private static partial void LogStopped(ILogger logger, string nodeName);
+
+    [LoggerMessage(EventId = 509, Level = LogLevel.Error, Message = "The node agent does not start: {Reason}")]
+    private static partial void LogClusterNetworkInvalid(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 506, Level = LogLevel.Warning, Message = "Registering node {NodeName} failed; retrying: {Reason}")]
     private static partial void LogRegisterRetry(ILogger logger, string nodeName, string reason);

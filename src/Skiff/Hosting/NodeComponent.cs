@@ -12,6 +12,7 @@ internal static partial class NodeComponent
         TimeSpan delay = TimeSpan.FromSeconds(1);
         while (!cancellationToken.IsCancellationRequested)
         {
+            long started = time.GetTimestamp();
             try
             {
                 await run(cancellationToken);
@@ -23,6 +24,12 @@ internal static partial class NodeComponent
             }
             catch (Exception e)
             {
+                // A run that lasted a while was healthy: its failure starts the back-off over.
+                if (time.GetElapsedTime(started) > TimeSpan.FromSeconds(30))
+                {
+                    delay = TimeSpan.FromSeconds(1);
+                }
+
                 LogFailed(logger, e, name, delay.TotalSeconds);
             }
 

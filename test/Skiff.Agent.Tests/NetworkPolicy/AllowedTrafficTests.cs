@@ -100,6 +100,25 @@ public sealed class AllowedTrafficTests
     }
 
     [Fact]
+    public void Compute_Ipv6IpBlock_IsLeftOutOfTheIpv4Rules_AndIpv6ExceptionsDropped()
+    {
+        var rule = new V1NetworkPolicyIngressRule
+        {
+            FromProperty =
+            [
+                new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "::/0" } },
+                new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "10.1.0.0/16", Except = ["fd00::/8", "10.1.1.0/24"] } },
+            ],
+        };
+
+        PodTraffic traffic = Compute(s_server, Policy("web", [], ingress: [rule]));
+
+        AllowEntry entry = Assert.Single(traffic.Ingress!);
+        Assert.Equal("10.1.0.0/16", entry.Peer!.Cidr);
+        Assert.Equal(["10.1.1.0/24"], entry.Peer.Except);
+    }
+
+    [Fact]
     public void Compute_IngressNamedPort_ResolvesAgainstTheLocalPod_UnknownNameAllowsNothing()
     {
         var rule = new V1NetworkPolicyIngressRule

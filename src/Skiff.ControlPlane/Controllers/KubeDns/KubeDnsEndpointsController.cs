@@ -68,7 +68,9 @@ public sealed partial class KubeDnsEndpointsController : Controller
 
         V1Endpoints? endpoints = _endpoints.Cache.Get(KubeDnsSync.Namespace, KubeDnsSync.ServiceName);
         V1EndpointSlice? slice = _slices.Cache.Get(KubeDnsSync.Namespace, KubeDnsSync.SliceName);
-        if (!_services.Cache.TryGet(key, out V1Service? service) || service.Metadata?.DeletionTimestamp is not null)
+        // A kube-dns with a selector (CoreDNS pods run behind it, with --disable-cluster-dns) is the endpoints controllers' to keep.
+        if (!_services.Cache.TryGet(key, out V1Service? service) || service.Metadata?.DeletionTimestamp is not null
+            || service.Spec?.Selector is { Count: > 0 })
         {
             await DeleteOursAsync(endpoints, slice, cancellationToken).ConfigureAwait(false);
             return;

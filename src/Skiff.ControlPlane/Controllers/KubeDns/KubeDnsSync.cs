@@ -33,7 +33,7 @@ internal static class KubeDnsSync
     {
         if (node.Metadata?.Annotations?.TryGetValue(DnsAddressAnnotation, out string? text) != true
             || !IPAddress.TryParse(text?.Trim(), out IPAddress? address)
-            || node.Status?.Conditions?.Any(c => c?.Type == "Ready" && c.Status == "True") != true)
+            || !NodeReadiness.IsReady(node))
         {
             return null;
         }

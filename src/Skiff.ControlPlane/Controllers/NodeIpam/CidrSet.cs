@@ -31,7 +31,7 @@ public sealed class CidrSet
             throw new ArgumentOutOfRangeException(nameof(nodeMaskSize), problem);
         }
 
-        _base = ToNumber(clusterCidr.BaseAddress);
+        _base = IpNumbers.ToNumber(clusterCidr.BaseAddress);
         _taken = new bool[1 << (nodeMaskSize - clusterCidr.PrefixLength)];
     }
 
@@ -133,7 +133,7 @@ public sealed class CidrSet
             return false;
         }
 
-        UInt128 start = ToNumber(cidr.BaseAddress);
+        UInt128 start = IpNumbers.ToNumber(cidr.BaseAddress);
         UInt128 end = start + ((UInt128.One << (_addressBits - cidr.PrefixLength)) - 1);
         UInt128 clusterEnd = _base + ((UInt128.One << (_addressBits - ClusterCidr.PrefixLength)) - 1);
         if (end < _base || start > clusterEnd)
@@ -152,29 +152,6 @@ public sealed class CidrSet
     private IPNetwork Subnet(int index)
     {
         UInt128 address = _base + ((UInt128)index << (_addressBits - NodeMaskSize));
-        return new IPNetwork(FromNumber(address, _addressBits), NodeMaskSize);
-    }
-
-    private static UInt128 ToNumber(IPAddress address)
-    {
-        UInt128 value = UInt128.Zero;
-        foreach (byte b in address.GetAddressBytes())
-        {
-            value = (value << 8) | b;
-        }
-
-        return value;
-    }
-
-    private static IPAddress FromNumber(UInt128 value, int bits)
-    {
-        var bytes = new byte[bits / 8];
-        for (int i = bytes.Length - 1; i >= 0; i--)
-        {
-            bytes[i] = (byte)(value & 0xFF);
-            value >>= 8;
-        }
-
-        return new IPAddress(bytes);
+        return new IPNetwork(IpNumbers.FromNumber(address, _addressBits / 8), NodeMaskSize);
     }
 }

@@ -118,7 +118,7 @@ public sealed partial class PodGCController : Controller
     {
         foreach (V1Pod pod in pods.Where(p => p.Metadata?.DeletionTimestamp is not null && !IsTerminated(p) && !string.IsNullOrEmpty(p.Spec?.NodeName)))
         {
-            if (_nodes?.Cache.Get(null, pod.Spec.NodeName) is { } node && !IsReady(node)
+            if (_nodes?.Cache.Get(null, pod.Spec.NodeName) is { } node && !NodeReadiness.IsReady(node)
                 && node.Spec?.Taints?.Any(t => t.Key == OutOfServiceTaint) == true)
             {
                 LogOutOfService(_logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, pod.Spec.NodeName);
@@ -242,8 +242,6 @@ public sealed partial class PodGCController : Controller
 
     private static bool IsTerminated(V1Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
 
-    private static bool IsReady(V1Node node) =>
-        node.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
 
     private static DateTime WholeSeconds(DateTimeOffset time) =>
         new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);

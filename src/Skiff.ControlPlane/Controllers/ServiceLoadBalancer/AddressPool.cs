@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Skiff.ControlPlane.Controllers.NodeIpam;
 
 namespace Skiff.ControlPlane.Controllers.ServiceLoadBalancer;
 
@@ -22,7 +23,7 @@ internal sealed class AddressPool
         int bits = network.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32;
         int hostBits = bits - network.PrefixLength;
         UInt128 lastOffset = hostBits == 128 ? UInt128.MaxValue : (UInt128.One << hostBits) - 1;
-        _base = ToNumber(network.BaseAddress);
+        _base = IpNumbers.ToNumber(network.BaseAddress);
         _first = hostBits > 1 ? UInt128.One : UInt128.Zero;
         _last = hostBits > 1 && bits == 32 ? lastOffset - 1 : lastOffset;
     }
@@ -53,7 +54,7 @@ internal sealed class AddressPool
         {
             if (_taken.Add(offset))
             {
-                address = FromNumber(_base + offset, Network.BaseAddress.AddressFamily);
+                address = IpNumbers.FromNumber(_base + offset, Network.BaseAddress.GetAddressBytes().Length);
                 return true;
             }
 
@@ -80,30 +81,7 @@ internal sealed class AddressPool
             return false;
         }
 
-        offset = ToNumber(address) - _base;
+        offset = IpNumbers.ToNumber(address) - _base;
         return offset >= _first && offset <= _last;
-    }
-
-    private static UInt128 ToNumber(IPAddress address)
-    {
-        UInt128 value = UInt128.Zero;
-        foreach (byte b in address.GetAddressBytes())
-        {
-            value = (value << 8) | b;
-        }
-
-        return value;
-    }
-
-    private static IPAddress FromNumber(UInt128 value, AddressFamily family)
-    {
-        byte[] bytes = new byte[family == AddressFamily.InterNetworkV6 ? 16 : 4];
-        for (int i = bytes.Length - 1; i >= 0; i--)
-        {
-            bytes[i] = (byte)(value & 0xFF);
-            value >>= 8;
-        }
-
-        return new IPAddress(bytes);
     }
 }

@@ -34,7 +34,7 @@ internal static class LoadBalancerSync
         var addresses = new SortedSet<IPAddress>(Comparer<IPAddress>.Create(Compare));
         foreach (V1Node node in nodes)
         {
-            if (!IsReady(node))
+            if (!NodeReadiness.IsReady(node))
             {
                 continue;
             }
@@ -53,12 +53,9 @@ internal static class LoadBalancerSync
 
     /// <summary>What a node contributes to the node-address ingress: nothing unless Ready, else its InternalIPs.</summary>
     public static string NodeFingerprint(V1Node node) =>
-        IsReady(node)
+        NodeReadiness.IsReady(node)
             ? string.Join(",", (node.Status?.Addresses ?? []).Where(a => a?.Type == "InternalIP").Select(a => a.Address))
             : string.Empty;
-
-    public static bool IsReady(V1Node node) =>
-        node.Status?.Conditions?.Any(c => c?.Type == "Ready" && c.Status == "True") == true;
 
     public static List<V1LoadBalancerIngress> Ingress(IEnumerable<IPAddress> addresses) =>
         [.. addresses.Select(a => new V1LoadBalancerIngress { Ip = a.ToString(), IpMode = IpModeVip })];

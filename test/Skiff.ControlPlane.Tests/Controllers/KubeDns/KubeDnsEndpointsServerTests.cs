@@ -52,7 +52,6 @@ public sealed class KubeDnsEndpointsServerTests(ControlPlaneServerFixture fixtur
         V1EndpointSlice slice = Slice(informers)!;
         Assert.Equal("kube-dns", slice.Metadata.Labels["kubernetes.io/service-name"]);
         Assert.Equal(KubeDnsSync.ManagedByValue, slice.Metadata.Labels["endpointslice.kubernetes.io/managed-by"]);
-        Assert.Equal(KubeDnsSync.ManagedByValue, controller.Name);
         Assert.Equal("IPv4", slice.AddressType);
         Assert.Equal(service.Metadata.Uid, Assert.Single(slice.Metadata.OwnerReferences).Uid);
         Assert.Equal("dns/53/UDP,dns-tcp/53/TCP", Ports(slice));
