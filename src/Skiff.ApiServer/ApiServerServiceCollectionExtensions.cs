@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Skiff.ApiServer.Authentication;
+using Skiff.ApiServer.Authorization;
 using Skiff.ApiServer.Endpoints;
 using Skiff.ApiServer.Instrumentation;
 using Skiff.ApiServer.OpenApi;
@@ -55,6 +56,10 @@ public static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<ServiceAccountTokens>();
         services.AddSingleton<ITokenAuthenticator>(sp => sp.GetRequiredService<ServiceAccountTokens>());
         services.TryAddSingleton<RequestAuthenticator>();
+        // Authorizers in order (the first Allow or Deny decides) and admission plugins in order (mutating, then validating).
+        services.AddSingleton<IAuthorizer, InterimAuthorizer>();
+        services.TryAddSingleton<AuthorizerChain>();
+        services.TryAddSingleton<Admission.AdmissionChain>();
         services.TryAddSingleton<KubeletProxy>();
         services.TryAddSingleton<ApiHandler>();
         services.AddHostedService<ClusterBootstrap>();

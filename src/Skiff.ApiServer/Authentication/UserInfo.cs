@@ -3,5 +3,8 @@ namespace Skiff.ApiServer.Authentication;
 /// <summary>Who made a request: the user name and groups (from the client certificate's CN and O, or a token).</summary>
 public sealed record UserInfo(string Name, IReadOnlyList<string> Groups, string Uid = "")
 {
+    /// <summary>The API server itself (its own writes: binding status, eviction, bootstrap); a member of system:masters.</summary>
+    public static UserInfo ApiServer { get; } = new("system:apiserver", ["system:masters", "system:authenticated"]);
+
     public bool IsMaster => Groups.Contains("system:masters");
 }

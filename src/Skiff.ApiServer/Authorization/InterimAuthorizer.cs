@@ -7,8 +7,17 @@ namespace Skiff.ApiServer.Authorization;
 /// manager, scheduler, proxy, API server and nodes, identified by the certificates Skiff issued them) may use the API;
 /// every other user may only ask who they are and what they may do.
 /// </summary>
-internal static class InterimAuthorizer
+internal sealed class InterimAuthorizer : IAuthorizer
 {
+    public ValueTask<(AuthorizationDecision Decision, string Reason)> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        bool allowed = attributes.IsResourceRequest
+            ? Allows(attributes.User, attributes.Verb, attributes.ApiGroup, attributes.Resource)
+            : AllowsPath(attributes.User, attributes.Path!);
+        return ValueTask.FromResult(allowed ? (AuthorizationDecision.Allow, "allowed until RBAC") : (AuthorizationDecision.NoOpinion, string.Empty));
+    }
+
     private static readonly HashSet<string> s_components =
     [
         "system:kube-controller-manager",

@@ -1,3 +1,4 @@
+using Skiff.ApiServer.Authentication;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s.Models;
@@ -99,7 +100,7 @@ internal sealed partial class ApiHandler
         V1DeleteOptions? options = await ReadDeleteOptionsAsync(context);
         bool dryRun = IsDryRun(context) || (options?.DryRun?.Contains("All") ?? false);
         _registry.ValidateDelete(Storage(request), request.Name!);
-        (JsonObject item, bool removed) = await _registry.DeleteAsync(Storage(request), request.Namespace, request.Name!, options, dryRun, context.RequestAborted);
+        (JsonObject item, bool removed) = await _registry.DeleteAsync(Storage(request), request.Namespace, request.Name!, options, dryRun, context.RequestAborted, context.Items[typeof(UserInfo)] as UserInfo);
         item = Out(request, item);
         if (removed && !_registry.ReturnsDeletedObject(request.Resource))
         {
@@ -122,7 +123,7 @@ internal sealed partial class ApiHandler
         {
             try
             {
-                (JsonObject gone, _) = await _registry.DeleteAsync(Storage(request), item.Namespace, item.Name, options, dryRun, context.RequestAborted);
+                (JsonObject gone, _) = await _registry.DeleteAsync(Storage(request), item.Namespace, item.Name, options, dryRun, context.RequestAborted, context.Items[typeof(UserInfo)] as UserInfo);
                 deleted.Add(Out(request, gone));
             }
             catch (StatusException ex) when (ex.Code == 404)
@@ -192,7 +193,7 @@ internal sealed partial class ApiHandler
             manager = agent.Length == 0 ? "unknown" : agent.Split('/')[0];
         }
 
-        return new WriteRequest(manager, validation, IsDryRun(context));
+        return new WriteRequest(manager, validation, IsDryRun(context)) { User = context.Items[typeof(UserInfo)] as UserInfo ?? UserInfo.ApiServer };
     }
 
     private static bool IsDryRun(HttpContext context)

@@ -25,6 +25,7 @@ internal sealed partial class ApiHandler
     private readonly ApiWatchCache _cache;
     private readonly IRevisionedStore _store;
     private readonly RequestAuthenticator _authenticator;
+    private readonly AuthorizerChain _authorizer;
     private readonly TablePrinters _printers;
     private readonly OpenApi.OpenApiDocuments _openApi;
     private readonly ServiceAccountTokens _tokens;
@@ -41,6 +42,7 @@ internal sealed partial class ApiHandler
         ApiWatchCache cache,
         IRevisionedStore store,
         RequestAuthenticator authenticator,
+        AuthorizerChain authorizer,
         TablePrinters printers,
         OpenApi.OpenApiDocuments openApi,
         ServiceAccountTokens tokens,
@@ -56,6 +58,7 @@ internal sealed partial class ApiHandler
         _cache = cache;
         _store = store;
         _authenticator = authenticator;
+        _authorizer = authorizer;
         _printers = printers;
         _openApi = openApi;
         _tokens = tokens;
@@ -149,7 +152,8 @@ internal sealed partial class ApiHandler
 
         // The metrics take verb and resource from here; the request is counted once the handler returns.
         context.Items[typeof(RequestInfo)] = request;
-        if (!InterimAuthorizer.Allows(user, request.Verb, request.Resource.Group, request.Resource.Plural))
+        var attributes = new AuthorizationAttributes(user, request.Verb, request.Resource.Group, request.Resource.Plural, request.Subresource, request.Namespace, request.Name);
+        if (!(await _authorizer.AuthorizeAsync(attributes, context.RequestAborted)).Allowed)
         {
             throw ApiErrors.Forbidden(user.Name, request.Verb, request.Resource.Group, request.Resource.Plural, request.Namespace);
         }

@@ -16,7 +16,8 @@ internal sealed class MetricsEndpoint(
     CollectorRegistry registry,
     ApiServerMetrics metrics,
     ApiWatchCache cache,
-    RequestAuthenticator authenticator)
+    RequestAuthenticator authenticator,
+    AuthorizerChain authorizer)
 {
     public const string Path = "/metrics";
 
@@ -27,7 +28,7 @@ internal sealed class MetricsEndpoint(
         try
         {
             UserInfo user = await authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
-            if (!InterimAuthorizer.AllowsPath(user, Path))
+            if (!(await authorizer.AuthorizeAsync(new AuthorizationAttributes(user, "get", string.Empty, string.Empty, null, null, null, Path), context.RequestAborted)).Allowed)
             {
                 throw new StatusException(403, "Forbidden", $"forbidden: User \"{user.Name}\" cannot get path \"{Path}\"");
             }

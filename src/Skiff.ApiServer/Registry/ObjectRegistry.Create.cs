@@ -49,6 +49,21 @@ internal sealed partial class ObjectRegistry
         metadata.SelfLink = null;
         ManagedFields.Record(item, request.FieldManager, "Update", resource.ApiVersion, context.Now);
         bool stored = false;
+        var admission = new Admission.AdmissionAttributes
+        {
+            Resource = resource,
+            Operation = Admission.AdmissionOperation.Create,
+            Namespace = metadata.NamespaceProperty,
+            Name = metadata.Name,
+            User = request.User,
+            DryRun = request.DryRun,
+            Object = item,
+            Context = context,
+            Warnings = request.Warnings,
+        };
+        await _admission.AdmitAsync(admission, cancellationToken);
+        item = admission.Object ?? item;
+        metadata = item.Metadata;
         try
         {
             await strategy.PrepareForCreateAsync(item, context, cancellationToken);
@@ -59,6 +74,7 @@ internal sealed partial class ObjectRegistry
 
             Validate(resource, strategy, item, null);
             await strategy.AdmitAsync(item, null, context, cancellationToken);
+            await _admission.ValidateAsync(admission, cancellationToken);
             JsonObject json = ObjectCodec.Encode(item);
             byte[] bytes = ObjectCodec.ToStored(json);
             Endpoints.BodyReader.EnsureStorable(metadata.Name, bytes);

@@ -21,7 +21,8 @@ internal sealed partial class ObjectRegistry
         string name,
         V1DeleteOptions? options,
         bool dryRun,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Authentication.UserInfo? user = null)
     {
         ArgumentNullException.ThrowIfNull(resource);
         string key = StorageKeys.Object(resource, ns, name);
@@ -35,6 +36,20 @@ internal sealed partial class ObjectRegistry
             IKubernetesObject<V1ObjectMeta> item = ObjectCodec.Decode(resource, current, FieldValidation.Ignore, []);
             V1ObjectMeta metadata = item.Metadata;
             CheckPreconditions(resource, name, options?.Preconditions, metadata, stored.ModRevision);
+            await _admission.ValidateAsync(
+                new Admission.AdmissionAttributes
+                {
+                    Resource = resource,
+                    Operation = Admission.AdmissionOperation.Delete,
+                    Namespace = ns,
+                    Name = name,
+                    User = user ?? Authentication.UserInfo.ApiServer,
+                    DryRun = dryRun,
+                    OldObject = item,
+                    Options = options,
+                    Context = context,
+                },
+                cancellationToken);
 
             var finalizers = new List<string>(metadata.Finalizers ?? []);
             switch (options?.PropagationPolicy)

@@ -130,6 +130,23 @@ internal sealed partial class ObjectRegistry
         metadata.ManagedFields = oldMetadata.ManagedFields;
 
         ApiContext context = Context(request);
+        var admission = new Admission.AdmissionAttributes
+        {
+            Resource = resource,
+            Subresource = subresource,
+            Operation = Admission.AdmissionOperation.Update,
+            Namespace = ns,
+            Name = name,
+            User = request.User,
+            DryRun = request.DryRun,
+            Object = item,
+            OldObject = old,
+            Context = context,
+            Warnings = request.Warnings,
+        };
+        await _admission.AdmitAsync(admission, cancellationToken);
+        item = admission.Object ?? item;
+        metadata = item.Metadata;
         strategy.PrepareForUpdate(item, old, context);
         JsonObject oldJson = ObjectCodec.Encode(old);
         JsonObject newJson = ObjectCodec.Encode(item);
@@ -140,6 +157,7 @@ internal sealed partial class ObjectRegistry
 
         Validate(resource, strategy, item, old);
         await strategy.AdmitAsync(item, old, context, cancellationToken);
+        await _admission.ValidateAsync(admission, cancellationToken);
         if (JsonNode.DeepEquals(WithoutManagedFields(ObjectCodec.Encode(item)), WithoutManagedFields(oldJson)))
         {
             // Nothing changes: upstream answers with the stored object and writes nothing.

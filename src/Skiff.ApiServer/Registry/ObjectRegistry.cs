@@ -24,15 +24,17 @@ internal sealed partial class ObjectRegistry
 
     private readonly IRevisionedStore _store;
     private readonly ResourceStrategies _strategies;
+    private readonly Admission.AdmissionChain _admission;
     private readonly TimeProvider _timeProvider;
     private readonly ApiServerOptions _options;
     private readonly ILogger<ObjectRegistry> _logger;
 
-    public ObjectRegistry(IRevisionedStore store, ResourceStrategies strategies, TimeProvider timeProvider, IOptions<ApiServerOptions> options, ILogger<ObjectRegistry> logger)
+    public ObjectRegistry(IRevisionedStore store, ResourceStrategies strategies, Admission.AdmissionChain admission, TimeProvider timeProvider, IOptions<ApiServerOptions> options, ILogger<ObjectRegistry> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _strategies = strategies;
+        _admission = admission;
         _timeProvider = timeProvider;
         _options = options.Value;
         _logger = logger;

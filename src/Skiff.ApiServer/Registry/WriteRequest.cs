@@ -9,6 +9,9 @@ internal sealed record WriteRequest(string FieldManager, FieldValidation Validat
     /// <summary>True for server-side apply, whose managedFields the apply logic computes.</summary>
     public bool IsApply { get; init; }
 
+    /// <summary>Who writes (admission plugins and webhooks see it); the API server itself unless the handler says otherwise.</summary>
+    public Authentication.UserInfo User { get; init; } = Authentication.UserInfo.ApiServer;
+
     /// <summary>Warnings to return in Warning headers (unknown fields under Warn, deprecations).</summary>
     public List<string> Warnings { get; } = [];
 }
