@@ -59,6 +59,7 @@ public static class ApiServerServiceCollectionExtensions
         // Authorizers in order (the first Allow or Deny decides) and admission plugins in order (mutating, then validating).
         services.AddSingleton<IAuthorizer, InterimAuthorizer>();
         services.TryAddSingleton<AuthorizerChain>();
+        AddAdmissionPlugins(services);
         services.TryAddSingleton<Admission.AdmissionChain>();
         services.TryAddSingleton<KubeletProxy>();
         services.TryAddSingleton<ApiHandler>();
@@ -114,6 +115,15 @@ public static class ApiServerServiceCollectionExtensions
                 sp.GetRequiredService<ApiServerMetrics>(),
                 sp.GetRequiredService<ResourceCatalog>()),
             store.Lifetime));
+    }
+
+    /// <summary>
+    /// The admission plugins, in upstream's order: NamespaceLifecycle, LimitRanger, ServiceAccount, NodeRestriction,
+    /// PodSecurity, Priority, DefaultTolerationSeconds, MutatingAdmissionWebhook, ValidatingAdmissionWebhook, ResourceQuota
+    /// (the chain runs the mutating ones in this order, then the validating ones in this order).
+    /// </summary>
+    private static void AddAdmissionPlugins(IServiceCollection services)
+    {
     }
 
     private static IEnumerable<KeyValuePair<string, ResourceStrategy>> Strategies()
