@@ -23,9 +23,9 @@ internal sealed partial class ApiHandler
         JsonObject answer = (request.Resource.Plural, request.Subresource) switch
         {
             ("selfsubjectreviews", _) => Review(body, "authentication.k8s.io/v1", "SelfSubjectReview", new JsonObject { ["userInfo"] = UserJson(user) }),
-            ("selfsubjectaccessreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectAccessReview", AccessStatus(user, body)),
+            ("selfsubjectaccessreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectAccessReview", await AccessStatusAsync(user, body, context.RequestAborted)),
             ("selfsubjectrulesreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectRulesReview", RulesStatus(user)),
-            ("subjectaccessreviews" or "localsubjectaccessreviews", _) => Review(body, request.Resource.ApiVersion, request.Resource.Kind, AccessStatus(SubjectOf(body), body)),
+            ("subjectaccessreviews" or "localsubjectaccessreviews", _) => Review(body, request.Resource.ApiVersion, request.Resource.Kind, await AccessStatusAsync(SubjectOf(body), body, context.RequestAborted)),
             ("tokenreviews", _) => Review(body, "authentication.k8s.io/v1", "TokenReview", await TokenStatusAsync(body, context.RequestAborted)),
             ("bindings", _) or ("pods", "binding") => await BindAsync(request, body, context.RequestAborted),
             ("pods", "eviction") => await EvictAsync(request, body, context.RequestAborted),
@@ -69,16 +69,21 @@ internal sealed partial class ApiHandler
         return new UserInfo(name, groups);
     }
 
-    private static JsonObject AccessStatus(UserInfo user, JsonObject review)
+    /// <summary>An access review's answer: the authorizer chain asked about the review's resource or non-resource attributes.</summary>
+    private async Task<JsonObject> AccessStatusAsync(UserInfo user, JsonObject review, CancellationToken cancellationToken)
     {
-        JsonNode? attributes = review["spec"]?["resourceAttributes"];
-        bool allowed = attributes is null
-            ? user.IsMaster
-            : InterimAuthorizer.Allows(user, attributes["verb"]?.GetValue<string>() ?? string.Empty, attributes["group"]?.GetValue<string>() ?? string.Empty, attributes["resource"]?.GetValue<string>() ?? string.Empty);
+        JsonNode? spec = review["spec"];
+        JsonNode? resource = spec?["resourceAttributes"];
+        JsonNode? nonResource = spec?["nonResourceAttributes"];
+        string? Text(JsonNode? node, string field) => node?[field]?.GetValue<string>() is { Length: > 0 } value ? value : null;
+        AuthorizationAttributes attributes = resource is not null || nonResource is null
+            ? new AuthorizationAttributes(user, Text(resource, "verb") ?? string.Empty, Text(resource, "group") ?? string.Empty, Text(resource, "resource") ?? string.Empty, Text(resource, "subresource"), Text(resource, "namespace"), Text(resource, "name"))
+            : new AuthorizationAttributes(user, Text(nonResource, "verb") ?? string.Empty, string.Empty, string.Empty, null, null, null, Text(nonResource, "path") ?? "/");
+        (bool allowed, string reason) = await _authorizer.AuthorizeAsync(attributes, cancellationToken);
         var status = new JsonObject { ["allowed"] = allowed };
-        if (allowed)
+        if (reason.Length > 0)
         {
-            status["reason"] = user.IsMaster ? "the user is in system:masters" : "allowed for Skiff components until RBAC";
+            status["reason"] = reason;
         }
 
         return status;

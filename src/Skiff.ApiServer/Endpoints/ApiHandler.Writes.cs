@@ -1,8 +1,8 @@
-using Skiff.ApiServer.Authentication;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
+using Skiff.ApiServer.Authentication;
 using Skiff.ApiServer.Patching;
 using Skiff.ApiServer.Registry;
 using Skiff.Machinery.Errors;
@@ -100,7 +100,7 @@ internal sealed partial class ApiHandler
         V1DeleteOptions? options = await ReadDeleteOptionsAsync(context);
         bool dryRun = IsDryRun(context) || (options?.DryRun?.Contains("All") ?? false);
         _registry.ValidateDelete(Storage(request), request.Name!);
-        (JsonObject item, bool removed) = await _registry.DeleteAsync(Storage(request), request.Namespace, request.Name!, options, dryRun, context.RequestAborted, context.Items[typeof(UserInfo)] as UserInfo);
+        (JsonObject item, bool removed) = await _registry.DeleteAsync(Storage(request), request.Namespace, request.Name!, options, dryRun, context.RequestAborted, Caller(context));
         item = Out(request, item);
         if (removed && !_registry.ReturnsDeletedObject(request.Resource))
         {
@@ -123,7 +123,7 @@ internal sealed partial class ApiHandler
         {
             try
             {
-                (JsonObject gone, _) = await _registry.DeleteAsync(Storage(request), item.Namespace, item.Name, options, dryRun, context.RequestAborted, context.Items[typeof(UserInfo)] as UserInfo);
+                (JsonObject gone, _) = await _registry.DeleteAsync(Storage(request), item.Namespace, item.Name, options, dryRun, context.RequestAborted, Caller(context));
                 deleted.Add(Out(request, gone));
             }
             catch (StatusException ex) when (ex.Code == 404)
@@ -193,8 +193,11 @@ internal sealed partial class ApiHandler
             manager = agent.Length == 0 ? "unknown" : agent.Split('/')[0];
         }
 
-        return new WriteRequest(manager, validation, IsDryRun(context)) { User = context.Items[typeof(UserInfo)] as UserInfo ?? UserInfo.ApiServer };
+        return new WriteRequest(manager, validation, IsDryRun(context)) { User = Caller(context) };
     }
+
+    /// <summary>The authenticated caller HandleResourceRequestAsync recorded; admission sees it as the request's user.</summary>
+    private static UserInfo Caller(HttpContext context) => context.Items[typeof(UserInfo)] as UserInfo ?? UserInfo.ApiServer;
 
     private static bool IsDryRun(HttpContext context)
     {
