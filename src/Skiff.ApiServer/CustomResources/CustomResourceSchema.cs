@@ -1,36 +1,178 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Json.Schema;
 using Skiff.ApiServer.Registry;
 
 namespace Skiff.ApiServer.CustomResources;
 
 /// <summary>
 /// One served version's structural schema (<c>spec.versions[].schema.openAPIV3Schema</c> of a CRD): defaults, pruning and
-/// validation of custom objects, in that order, as upstream's apiextensions-apiserver applies them.
-/// SEAM (issue 8): the crd-schema helper implements it; the crd-serve helper calls it.
+/// validation of custom objects, in that order, as upstream's apiextensions-apiserver applies them. Validation is done by
+/// the JsonSchema.Net library on a translation of the schema (<see cref="SchemaTranslation"/>); its results are turned into
+/// upstream's causes by <see cref="SchemaErrors"/>.
 /// </summary>
+/// <remarks>
+/// Compiling a schema costs about a millisecond, so <see cref="For"/> memoizes: instances are kept per schema text (a
+/// bounded map, emptied when full), so every write of a CRD version reuses one compiled schema even when the caller
+/// rebuilds the schema's JsonObject each time. Instances are immutable and thread-safe; callers may also keep them.
+/// The defaults inside the schema are pruned by the schema once, when the instance is made, as upstream requires.
+/// </remarks>
 internal sealed class CustomResourceSchema
 {
+    private const int CacheLimit = 256;
+
+    // Memo of compiled schemas by their text: immutable values, bounded; For's static signature leaves no owner to hold it.
+    private static readonly ConcurrentDictionary<string, CustomResourceSchema> s_compiled = new(StringComparer.Ordinal);
+
+    private static readonly EvaluationOptions s_evaluation = new()
+    {
+        OutputFormat = OutputFormat.Hierarchical,
+        RequireFormatValidation = true,
+        FormatRegistry = SchemaFormats.Registry,
+    };
+
+    private static readonly CustomResourceSchema s_none = new(null);
+
+    private readonly JsonObject? _structural;
+    private readonly JsonObject? _translated;
+    private readonly JsonSchema? _compiled;
+
     private CustomResourceSchema(JsonObject? schema)
     {
         Schema = schema;
+        if (schema is null)
+        {
+            return;
+        }
+
+        _structural = (JsonObject)schema.DeepClone();
+        PruneDefaults(_structural);
+        _translated = SchemaTranslation.ToJsonSchema(_structural);
+        JsonElement element = JsonSerializer.SerializeToElement(_translated);
+        _compiled = JsonSchema.Build(element, new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = Dialect.Draft202012 });
     }
 
     /// <summary>The openAPIV3Schema as given; null when the version has none (everything is kept).</summary>
     public JsonObject? Schema { get; }
 
-    /// <summary>The schema of a version (null: no schema, nothing pruned or checked).</summary>
-    public static CustomResourceSchema For(JsonObject? openApiV3Schema) => new(openApiV3Schema);
+    /// <summary>The schema of a version (null: no schema, nothing pruned or checked). Cheap after the first call for a schema.</summary>
+    public static CustomResourceSchema For(JsonObject? openApiV3Schema)
+    {
+        if (openApiV3Schema is null)
+        {
+            return s_none;
+        }
+
+        string key = openApiV3Schema.ToJsonString();
+        if (s_compiled.TryGetValue(key, out CustomResourceSchema? known))
+        {
+            return known;
+        }
+
+        var made = new CustomResourceSchema((JsonObject)openApiV3Schema.DeepClone());
+        if (s_compiled.Count >= CacheLimit)
+        {
+            s_compiled.Clear();
+        }
+
+        return s_compiled.GetOrAdd(key, made);
+    }
 
     /// <summary>Fills in the schema's <c>default</c> values where fields are missing (on decode, as upstream does).</summary>
-    public void ApplyDefaults(JsonObject item) => _ = (Schema, item);
+    public void ApplyDefaults(JsonObject item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        SchemaDefaulting.Apply(item, _structural);
+    }
 
     /// <summary>
     /// Removes fields the schema does not declare (apiVersion, kind and metadata's known fields stay), unless under
     /// <c>x-kubernetes-preserve-unknown-fields</c>; every removed field's path goes to <paramref name="unknownFields"/>
     /// (fieldValidation Warn and Strict report them).
     /// </summary>
-    public void Prune(JsonObject item, List<string> unknownFields) => _ = (Schema, item, unknownFields);
+    public void Prune(JsonObject item, List<string> unknownFields)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(unknownFields);
+        if (_structural is not null)
+        {
+            SchemaPruning.PruneResource(item, _structural, unknownFields);
+        }
+    }
 
     /// <summary>Checks the object against the schema; each failure becomes a cause with its field path.</summary>
-    public void Validate(JsonObject item, ValidationErrors errors) => _ = (Schema, item, errors);
+    public void Validate(JsonObject item, ValidationErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (_compiled is null || _translated is null)
+        {
+            return;
+        }
+
+        EvaluationResults result = _compiled.Evaluate(JsonSerializer.SerializeToElement(item), s_evaluation);
+        if (!result.IsValid)
+        {
+            SchemaErrors.Collect(result, _translated, item, errors);
+        }
+
+        EmbeddedResources.Validate(item, _structural, string.Empty, errors);
+    }
+
+    /// <summary>Checks one value (a default) against a sub-schema of a CRD; cause paths are relative to the value.</summary>
+    public static void ValidateValue(JsonNode? value, JsonObject schema, ValidationErrors errors)
+    {
+        JsonObject translated = SchemaTranslation.ToJsonSchema(schema);
+        JsonSchema compiled = JsonSchema.Build(JsonSerializer.SerializeToElement(translated),
+            new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = Dialect.Draft202012 });
+        EvaluationResults result = compiled.Evaluate(JsonSerializer.SerializeToElement(value), s_evaluation);
+        if (!result.IsValid)
+        {
+            SchemaErrors.Collect(result, translated, value, errors);
+        }
+    }
+
+    // Upstream refuses CRDs whose defaults carry unknown fields; pruning them here keeps an applied default inside the schema.
+    private static void PruneDefaults(JsonObject schema)
+    {
+        foreach (JsonObject node in SchemaNodes(schema))
+        {
+            if (node["default"] is JsonObject value)
+            {
+                var dropped = new List<string>();
+                SchemaPruning.PruneValue(value, node, dropped);
+            }
+        }
+    }
+
+    /// <summary>Every schema node below and including <paramref name="schema"/> (properties, items, additionalProperties).</summary>
+    public static IEnumerable<JsonObject> SchemaNodes(JsonObject schema)
+    {
+        yield return schema;
+        if (schema["properties"] is JsonObject properties)
+        {
+            foreach (KeyValuePair<string, JsonNode?> property in properties)
+            {
+                if (property.Value is JsonObject child)
+                {
+                    foreach (JsonObject node in SchemaNodes(child))
+                    {
+                        yield return node;
+                    }
+                }
+            }
+        }
+
+        foreach (string keyword in new[] { "items", "additionalProperties" })
+        {
+            if (schema[keyword] is JsonObject child)
+            {
+                foreach (JsonObject node in SchemaNodes(child))
+                {
+                    yield return node;
+                }
+            }
+        }
+    }
 }

@@ -24,6 +24,18 @@ internal sealed class ValidationErrors
     public void NotSupported(string field, object? value, IEnumerable<string> supported) =>
         Add("FieldValueNotSupported", field, $"Unsupported value: {Show(value)}: supported values: {string.Join(", ", supported.Select(s => $"\"{s}\""))}");
 
+    /// <summary>field.TypeInvalid: a value of the wrong JSON type (custom resource schemas).</summary>
+    public void TypeInvalid(string field, object? value, string detail) =>
+        Add("FieldValueTypeInvalid", field, $"Invalid value: {Show(value)}: {detail}");
+
+    /// <summary>field.TooLongMaxLength: the value itself is not shown.</summary>
+    public void TooLong(string field, long maxLength) =>
+        Add("FieldValueTooLong", field, maxLength >= 0 ? $"Too long: may not be longer than {maxLength}" : "Too long: value is too long");
+
+    /// <summary>field.TooMany: "Too many: 3: must have at most 2 items".</summary>
+    public void TooMany(string field, long actual, long max) =>
+        Add("FieldValueTooMany", field, max >= 0 ? $"Too many: {actual}: must have at most {max} items" : $"Too many: {actual}: has too many items");
+
     /// <summary>The immutable-field error upstream gives ("field is immutable").</summary>
     public void Immutable(string field, object? value) => Invalid(field, value, "field is immutable");
 
