@@ -284,7 +284,7 @@ internal static class SchemaErrors
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.Number when IsWhole(v) && long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l) => l,
-            JsonValueKind.Number => v.GetValue<double>(),
+            JsonValueKind.Number => double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture),
             _ => null,
         },
         _ => value.ToJsonString(),
@@ -296,10 +296,13 @@ internal static class SchemaErrors
         return text.IndexOfAny(['.', 'e', 'E']) < 0;
     }
 
-    private static long Integer(JsonNode? node) => node is JsonValue v && v.TryGetValue(out double d) ? (long)d : -1;
+    private static long Integer(JsonNode? node) =>
+        node is JsonValue v && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? (long)d : -1;
 
     private static string Number(JsonNode? node) =>
-        node is JsonValue v && v.TryGetValue(out double d) ? d.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
+        node is JsonValue v && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d)
+            ? d.ToString("R", CultureInfo.InvariantCulture)
+            : string.Empty;
 
     // Go's %q for the plain strings these messages carry.
     private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
