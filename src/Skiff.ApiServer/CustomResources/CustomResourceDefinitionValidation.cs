@@ -143,7 +143,8 @@ internal static partial class CustomResourceDefinitionValidation
             return;
         }
 
-        string shown = JsonSerializer.Serialize(versions.Select(v => v?.Name).ToList());
+        // Upstream prints the whole versions list; the names, as Go prints a string slice, say the same shorter.
+        object shown = new GoList(versions.Select(v => v?.Name ?? string.Empty).ToList());
         if (versions.Count(v => v?.Storage == true) != 1)
         {
             errors.Invalid("spec.versions", shown, "must have exactly one version marked as storage version");
@@ -289,6 +290,11 @@ internal static partial class CustomResourceDefinitionValidation
     private static bool IsDns1123Subdomain(string value) => value.Length <= 253 && Dns1123Subdomain().IsMatch(value);
 
     private static string Index(string path, int index) => path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
+
+    private sealed record GoList(IReadOnlyList<string> Items)
+    {
+        public override string ToString() => "[" + string.Join(" ", Items) + "]";
+    }
 
     [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex Dns1035Label();
