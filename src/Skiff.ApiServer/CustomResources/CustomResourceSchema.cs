@@ -37,6 +37,7 @@ internal sealed class CustomResourceSchema
     private readonly JsonObject? _structural;
     private readonly JsonObject? _translated;
     private readonly JsonSchema? _compiled;
+    private readonly bool _hasEmbeddedResources;
 
     private CustomResourceSchema(JsonObject? schema)
     {
@@ -49,6 +50,7 @@ internal sealed class CustomResourceSchema
         _structural = (JsonObject)schema.DeepClone();
         PruneDefaults(_structural);
         _translated = SchemaTranslation.ToJsonSchema(_structural);
+        _hasEmbeddedResources = SchemaNodes(_structural).Any(n => n["x-kubernetes-embedded-resource"] is JsonValue e && e.TryGetValue(out bool embedded) && embedded);
         JsonElement element = JsonSerializer.SerializeToElement(_translated);
         _compiled = JsonSchema.Build(element, new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = Dialect.Draft202012 });
     }
@@ -117,7 +119,10 @@ internal sealed class CustomResourceSchema
             SchemaErrors.Collect(result, _translated, item, errors);
         }
 
-        EmbeddedResources.Validate(item, _structural, string.Empty, errors);
+        if (_hasEmbeddedResources)
+        {
+            EmbeddedResources.Validate(item, _structural, string.Empty, errors);
+        }
     }
 
     /// <summary>Checks one value (a default) against a sub-schema of a CRD; cause paths are relative to the value.</summary>

@@ -24,7 +24,8 @@ internal static class EmbeddedResources
                 {
                     foreach (string required in new[] { "apiVersion", "kind" })
                     {
-                        if (obj[required] is not JsonValue text || !text.TryGetValue(out string? given) || given.Length == 0)
+                        // A value of another type is the schema's type error; only a missing or empty one is reported here.
+                        if (obj[required] is null || (obj[required] is JsonValue text && text.TryGetValue(out string? given) && given.Length == 0))
                         {
                             errors.Required(path + "." + required, "must not be empty");
                         }

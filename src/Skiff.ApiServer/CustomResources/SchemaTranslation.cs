@@ -79,6 +79,21 @@ internal static class SchemaTranslation
             result["properties"] = translated;
         }
 
+        if (schema["x-kubernetes-embedded-resource"] is JsonValue e && e.TryGetValue(out bool embedded) && embedded)
+        {
+            // Upstream adds the type-meta and metadata fields to an embedded resource's schema.
+            JsonObject implied = result["properties"] as JsonObject ?? [];
+            foreach ((string name, string type) in new[] { ("apiVersion", "string"), ("kind", "string"), ("metadata", "object") })
+            {
+                if (!implied.ContainsKey(name))
+                {
+                    implied[name] = new JsonObject { ["type"] = new JsonArray(type) };
+                }
+            }
+
+            result["properties"] = implied;
+        }
+
         if (schema["items"] is JsonObject items)
         {
             result["items"] = ToJsonSchema(items);

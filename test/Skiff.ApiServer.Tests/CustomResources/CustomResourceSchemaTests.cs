@@ -164,6 +164,37 @@ public sealed class CustomResourceSchemaTests
     }
 
     [Fact]
+    public void Validate_EmbeddedResourceKindNotString_TypeInvalid()
+    {
+        Assert.Equal(["spec.template.kind: Invalid value: \"integer\": spec.template.kind in body must be of type string: \"integer\""],
+            Validate("""{"spec":{"name":"abc","template":{"apiVersion":"v1","kind":5}}}"""));
+    }
+
+    [Fact]
+    public async Task Validate_ConcurrentCallers_SameResultsAsSequential()
+    {
+        CustomResourceSchema schema = CustomResourceSchema.For(Parse(Schema));
+        string[] expected = Validate("""{"spec":{"name":"ABC","replicas":0,"ports":[{}]}}""");
+
+        string[][] results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            string[] last = [];
+            for (int i = 0; i < 25; i++)
+            {
+                var errors = new ValidationErrors();
+                schema.Validate(Parse("""{"spec":{"name":"ABC","replicas":0,"ports":[{}]}}"""), errors);
+                last = errors.Causes.Select(c => $"{c.Field}: {c.Message}").ToArray();
+                Assert.Equal(expected, last);
+            }
+
+            return last;
+        })));
+
+        Assert.Equal(3, expected.Length);
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    [Fact]
     public void Prune_UnknownFields_RemovedAndReported()
     {
         JsonObject item = Parse("""
