@@ -13,62 +13,140 @@ namespace Skiff.ApiServer.CustomResources;
 /// </summary>
 internal static class StructuralSchemaValidation
 {
-    private static readonly string[] s_compositeForbidden =
+    private static readonly (string Keyword, string Detail)[] s_nestedForbidden =
     [
-        "type", "default", "nullable", "additionalProperties", "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource",
-        "x-kubernetes-int-or-string", "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type",
+        ("type", "must be empty to be structural"),
+        ("additionalProperties", "must be undefined to be structural"),
+        ("default", "must be undefined to be structural"),
+        ("title", "must be empty to be structural"),
+        ("description", "must be empty to be structural"),
+        ("nullable", "must be false to be structural"),
+        ("x-kubernetes-preserve-unknown-fields", "must be false to be structural"),
+        ("x-kubernetes-embedded-resource", "must be false to be structural"),
+        ("x-kubernetes-int-or-string", "must be false to be structural"),
+        ("x-kubernetes-list-map-keys", "must be empty to be structural"),
+        ("x-kubernetes-list-type", "must be undefined to be structural"),
     ];
+
+    private enum Level
+    {
+        Root,
+        Item,
+        Field,
+    }
 
     public static void Validate(JsonObject schema, string path, ValidationErrors errors)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(errors);
-        if (Text(schema, "type") != "object")
-        {
-            if (Text(schema, "type") is { Length: > 0 } rootType)
-            {
-                errors.Invalid(path + ".type", rootType, "must be object at the root");
-            }
-            else
-            {
-                errors.Required(path + ".type", "must not be empty at the root");
-            }
-        }
-
-        if (schema["properties"] is JsonObject properties && properties["metadata"] is JsonObject metadata)
-        {
-            string metadataPath = path + ".properties[metadata]";
-            if (Text(metadata, "type") is { } metadataType && metadataType != "object")
-            {
-                errors.Invalid(metadataPath + ".type", metadataType, "must be object");
-            }
-
-            if (metadata["properties"] is JsonObject metaProperties && metaProperties.Any(p => p.Key is not ("name" or "generateName")))
-            {
-                errors.Forbidden(metadataPath, "must not specify anything other than name and generateName, but metadata is implicitly specified");
-            }
-
-            foreach (string key in metadata.Select(p => p.Key).Where(k => k is "additionalProperties" or "required" or "x-kubernetes-preserve-unknown-fields"))
-            {
-                errors.Forbidden(metadataPath + "." + key, "must not be specified for metadata");
-            }
-        }
-
-        Node(schema, path, errors, isRoot: true);
+        Node(schema, Level.Root, path, errors);
     }
 
-    private static void Node(JsonObject schema, string path, ValidationErrors errors, bool isRoot = false)
+    private static void Node(JsonObject schema, Level level, string path, ValidationErrors errors)
     {
         string? type = Text(schema, "type");
         bool intOrString = IsTrue(schema, "x-kubernetes-int-or-string");
         bool preserve = IsTrue(schema, "x-kubernetes-preserve-unknown-fields");
         bool embedded = IsTrue(schema, "x-kubernetes-embedded-resource");
 
-        if (string.IsNullOrEmpty(type) && !intOrString && !preserve && !embedded && !isRoot)
+        if (type == "array" && schema["items"] is not JsonObject)
         {
-            errors.Required(path + ".type", "must not be empty for specified object fields");
+            errors.Required(path + ".items", "must be specified");
         }
 
+        if (schema["items"] is JsonObject items)
+        {
+            Node(items, Level.Item, path + ".items", errors);
+        }
+        else if (schema["items"] is JsonArray)
+        {
+            errors.Forbidden(path + ".items", "items must be a schema object and not an array");
+        }
+
+        if (schema["properties"] is JsonObject properties)
+        {
+            foreach (KeyValuePair<string, JsonNode?> property in properties)
+            {
+                if (property.Value is JsonObject child)
+                {
+                    Node(child, Level.Field, $"{path}.properties[{property.Key}]", errors);
+                }
+            }
+        }
+
+        if (schema.ContainsKey("additionalProperties"))
+        {
+            if (level == Level.Root)
+            {
+                errors.Forbidden(path + ".additionalProperties", "must not be used at the root");
+            }
+
+            if (schema["additionalProperties"] is JsonObject additional)
+            {
+                Node(additional, Level.Field, path + ".additionalProperties", errors);
+            }
+        }
+
+        if (intOrString && preserve)
+        {
+            errors.Invalid(path + ".x-kubernetes-preserve-unknown-fields", true, "must be false if x-kubernetes-int-or-string is true");
+        }
+
+        if (intOrString && embedded)
+        {
+            errors.Invalid(path + ".x-kubernetes-embedded-resource", true, "must be false if x-kubernetes-int-or-string is true");
+        }
+
+        ValueValidations(schema, path, errors, skipAnyOf: IsIntOrStringAnyOf(schema["anyOf"]),
+            skipFirstAllOfAnyOf: schema["allOf"] is JsonArray { Count: > 0 } allOf && allOf[0] is JsonObject first && IsIntOrStringAnyOf(first["anyOf"]));
+
+        if (embedded && type != "object")
+        {
+            if (string.IsNullOrEmpty(type))
+            {
+                errors.Required(path + ".type", "must be object if x-kubernetes-embedded-resource is true");
+            }
+            else
+            {
+                errors.Invalid(path + ".type", type, "must be object if x-kubernetes-embedded-resource is true");
+            }
+        }
+        else if (string.IsNullOrEmpty(type) && !intOrString && !preserve)
+        {
+            errors.Required(path + ".type", level switch
+            {
+                Level.Root => "must not be empty at the root",
+                Level.Item => "must not be empty for specified array items",
+                _ => "must not be empty for specified object fields",
+            });
+        }
+
+        if (embedded && schema.ContainsKey("additionalProperties"))
+        {
+            errors.Forbidden(path + ".additionalProperties", "must not be used if x-kubernetes-embedded-resource is set");
+        }
+
+        if (level == Level.Root && !string.IsNullOrEmpty(type) && type != "object")
+        {
+            errors.Invalid(path + ".type", type, "must be object at the root");
+        }
+
+        if (level == Level.Root || embedded)
+        {
+            TypeMeta(schema, path, errors);
+        }
+
+        if (level == Level.Root && schema["properties"] is JsonObject rootProperties && rootProperties["metadata"] is JsonObject metadata && !IsPlainMetadata(metadata))
+        {
+            errors.Forbidden(path + ".properties[metadata]", "must not specify anything other than name and generateName, but metadata is implicitly specified");
+        }
+
+        if (embedded && !preserve && (schema["properties"] is not JsonObject embeddedProperties || embeddedProperties.Count == 0))
+        {
+            errors.Required(path + ".properties", "must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields");
+        }
+
+        // The apiextensions OpenAPI rules on top of structurality.
         if (intOrString && !string.IsNullOrEmpty(type))
         {
             errors.Invalid(path + ".type", type, "must be empty if x-kubernetes-int-or-string is true");
@@ -77,21 +155,6 @@ internal static class StructuralSchemaValidation
         if (schema["x-kubernetes-preserve-unknown-fields"] is JsonValue keep && keep.TryGetValue(out bool keepValue) && !keepValue)
         {
             errors.Invalid(path + ".x-kubernetes-preserve-unknown-fields", false, "must be true or undefined");
-        }
-
-        if (embedded && type != "object")
-        {
-            errors.Invalid(path + ".type", type ?? string.Empty, "must be object if x-kubernetes-embedded-resource is true");
-        }
-
-        if (embedded && !preserve && schema["properties"] is not JsonObject)
-        {
-            errors.Required(path + ".properties", "must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields");
-        }
-
-        if (type == "array" && schema["items"] is not JsonObject)
-        {
-            errors.Required(path + ".items", "must be specified");
         }
 
         if (schema.ContainsKey("properties") && schema.ContainsKey("additionalProperties"))
@@ -114,66 +177,98 @@ internal static class StructuralSchemaValidation
             errors.Forbidden(path + ".$ref", "$ref is not supported");
         }
 
-        if (schema["items"] is JsonArray)
-        {
-            errors.Forbidden(path + ".items", "items must be a schema object and not an array");
-        }
-
-        if (schema["properties"] is JsonObject properties)
-        {
-            foreach (KeyValuePair<string, JsonNode?> property in properties)
-            {
-                if (property.Value is JsonObject child)
-                {
-                    Node(child, $"{path}.properties[{property.Key}]", errors);
-                }
-            }
-        }
-
-        if (schema["items"] is JsonObject items)
-        {
-            Node(items, path + ".items", errors);
-        }
-
-        if (schema["additionalProperties"] is JsonObject additional)
-        {
-            Node(additional, path + ".additionalProperties", errors);
-        }
-
-        foreach (string list in new[] { "allOf", "anyOf", "oneOf" })
-        {
-            if (schema[list] is JsonArray branches)
-            {
-                for (int i = 0; i < branches.Count; i++)
-                {
-                    if (branches[i] is JsonObject branch)
-                    {
-                        ValueValidation(branch, $"{path}.{list}[{i.ToString(CultureInfo.InvariantCulture)}]", errors);
-                    }
-                }
-            }
-        }
-
-        if (schema["not"] is JsonObject not)
-        {
-            ValueValidation(not, path + ".not", errors);
-        }
-
-        if (schema.TryGetPropertyValue("default", out JsonNode? fallback))
+        if (schema.TryGetPropertyValue("default", out JsonNode? fallback) && level != Level.Root)
         {
             Default(schema, fallback, path + ".default", errors);
         }
     }
 
-    // Inside allOf/anyOf/oneOf/not only value validations are structural (int-or-string's anyOf of two types is the exception).
-    private static void ValueValidation(JsonObject schema, string path, ValidationErrors errors)
+    private static void TypeMeta(JsonObject schema, string path, ValidationErrors errors)
     {
-        foreach (string keyword in s_compositeForbidden)
+        if (schema["properties"] is not JsonObject properties)
         {
-            if (schema.ContainsKey(keyword) && !(keyword == "type" && IsIntOrStringBranch(schema)))
+            return;
+        }
+
+        foreach ((string name, string type) in new[] { ("kind", "string"), ("apiVersion", "string"), ("metadata", "object") })
+        {
+            if (properties[name] is JsonObject field && Text(field, "type") != type)
             {
-                errors.Forbidden(path + "." + keyword, "must be empty to be structural");
+                errors.Invalid($"{path}.properties[{name}].type", Text(field, "type") ?? string.Empty, "must be " + type);
             }
+        }
+    }
+
+    // Root metadata may carry its type, a default (checked elsewhere) and name/generateName restrictions, nothing else.
+    private static bool IsPlainMetadata(JsonObject metadata)
+    {
+        foreach (KeyValuePair<string, JsonNode?> keyword in metadata)
+        {
+            bool allowed = keyword.Key switch
+            {
+                "type" or "default" => true,
+                "properties" => keyword.Value is JsonObject p && p.All(f => f.Key is "name" or "generateName"),
+                _ => false,
+            };
+            if (!allowed)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void ValueValidations(JsonObject schema, string path, ValidationErrors errors, bool skipAnyOf, bool skipFirstAllOfAnyOf)
+    {
+        if (!skipAnyOf)
+        {
+            Nested(schema["anyOf"], path + ".anyOf", errors, skipFirstAnyOf: false);
+        }
+
+        Nested(schema["allOf"], path + ".allOf", errors, skipFirstAnyOf: skipFirstAllOfAnyOf);
+        Nested(schema["oneOf"], path + ".oneOf", errors, skipFirstAnyOf: false);
+        if (schema["not"] is JsonObject not)
+        {
+            NestedValueValidation(not, path + ".not", errors, skipAnyOf: false);
+        }
+
+        if (Text(schema, "pattern") is { } pattern)
+        {
+            try
+            {
+                _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException e)
+            {
+                errors.Invalid(path + ".pattern", pattern, "must be a valid regular expression, but isn't: " + e.Message);
+            }
+        }
+    }
+
+    private static void Nested(JsonNode? list, string path, ValidationErrors errors, bool skipFirstAnyOf)
+    {
+        if (list is not JsonArray branches)
+        {
+            return;
+        }
+
+        for (int i = 0; i < branches.Count; i++)
+        {
+            if (branches[i] is JsonObject branch)
+            {
+                NestedValueValidation(branch, $"{path}[{i.ToString(CultureInfo.InvariantCulture)}]", errors, skipAnyOf: skipFirstAnyOf && i == 0);
+            }
+        }
+    }
+
+    // Inside allOf/anyOf/oneOf/not only value validations are structural.
+    private static void NestedValueValidation(JsonObject schema, string path, ValidationErrors errors, bool skipAnyOf)
+    {
+        ValueValidations(schema, path, errors, skipAnyOf, skipFirstAllOfAnyOf: false);
+        if (schema["items"] is JsonObject items)
+        {
+            NestedValueValidation(items, path + ".items", errors, skipAnyOf: false);
         }
 
         if (schema["properties"] is JsonObject properties)
@@ -182,18 +277,28 @@ internal static class StructuralSchemaValidation
             {
                 if (property.Value is JsonObject child)
                 {
-                    ValueValidation(child, $"{path}.properties[{property.Key}]", errors);
+                    NestedValueValidation(child, $"{path}.properties[{property.Key}]", errors, skipAnyOf: false);
                 }
+            }
+
+            if (properties.ContainsKey("metadata"))
+            {
+                errors.Forbidden(path + ".properties[metadata]", "must not be specified in a nested context");
             }
         }
 
-        if (schema["items"] is JsonObject items)
+        foreach ((string keyword, string detail) in s_nestedForbidden)
         {
-            ValueValidation(items, path + ".items", errors);
+            if (schema.ContainsKey(keyword) && !(keyword is "nullable" or "x-kubernetes-preserve-unknown-fields" or "x-kubernetes-embedded-resource" or "x-kubernetes-int-or-string" && !IsTrue(schema, keyword)))
+            {
+                errors.Forbidden(path + "." + keyword, detail);
+            }
         }
     }
 
-    private static bool IsIntOrStringBranch(JsonObject schema) => Text(schema, "type") is "integer" or "string";
+    private static bool IsIntOrStringAnyOf(JsonNode? anyOf) =>
+        anyOf is JsonArray { Count: 2 } pair && pair[0] is JsonObject first && pair[1] is JsonObject second &&
+        first.Count == 1 && Text(first, "type") == "integer" && second.Count == 1 && Text(second, "type") == "string";
 
     private static void Default(JsonObject schema, JsonNode? value, string path, ValidationErrors errors)
     {

@@ -95,6 +95,40 @@ public sealed class CustomResourceDefinitionValidationTests
     }
 
     [Fact]
+    public void Validate_IntOrStringAnyOfPattern_Structural()
+    {
+        V1CustomResourceDefinition crd = Crd(schema: """
+            {"type":"object","properties":{"spec":{"type":"object","properties":{
+              "port":{"x-kubernetes-int-or-string":true,"anyOf":[{"type":"integer"},{"type":"string"}]},
+              "list":{"type":"array","items":{"type":"string"}}}}}}
+            """);
+
+        Assert.Empty(Validate(crd));
+    }
+
+    [Fact]
+    public void Validate_ArrayItemsWithoutType_ItemLevelMessage()
+    {
+        V1CustomResourceDefinition crd = Crd(schema: """{"type":"object","properties":{"spec":{"type":"object","properties":{"list":{"type":"array","items":{}}}}}}""");
+
+        Assert.Equal(["spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[list].items.type: Required value: must not be empty for specified array items"], Validate(crd));
+    }
+
+    [Fact]
+    public void Validate_NestedValueValidationExtensions_Forbidden()
+    {
+        V1CustomResourceDefinition crd = Crd(schema: """
+            {"type":"object","properties":{"spec":{"type":"object","oneOf":[{"nullable":true,"default":{},"properties":{"metadata":{}}}]}}}
+            """);
+
+        string[] causes = Validate(crd);
+
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].oneOf[0].nullable: Forbidden: must be false to be structural", causes);
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].oneOf[0].default: Forbidden: must be undefined to be structural", causes);
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].oneOf[0].properties[metadata]: Forbidden: must not be specified in a nested context", causes);
+    }
+
+    [Fact]
     public void Validate_RootNotObjectAndMetadataFields_Refused()
     {
         Assert.Equal(["spec.versions[0].schema.openAPIV3Schema.type: Invalid value: \"string\": must be object at the root"], Validate(Crd(schema: """{"type":"string"}""")));
