@@ -69,10 +69,11 @@ internal static partial class CustomResourceDefinitionValidation
 
         if (old is not null)
         {
-            if (old.Spec?.Scope is { } oldScope && oldScope != spec.Scope)
-            {
-                errors.Immutable("spec.scope", spec.Scope);
-            }
+            // Group and plural make the resource's name; scope and kind shape what is stored (upstream: once established).
+            Immutable("spec.scope", spec.Scope, old.Spec?.Scope, errors);
+            Immutable("spec.names.kind", names.Kind, old.Spec?.Names?.Kind, errors);
+            Immutable("spec.group", spec.Group, old.Spec?.Group, errors);
+            Immutable("spec.names.plural", names.Plural, old.Spec?.Names?.Plural, errors);
 
             IList<string> stored = crd.Status?.StoredVersions ?? old.Status?.StoredVersions ?? [];
             var listed = (spec.Versions ?? []).Select(v => v?.Name).ToHashSet(StringComparer.Ordinal);
@@ -83,6 +84,14 @@ internal static partial class CustomResourceDefinitionValidation
                     errors.Invalid(Index("status.storedVersions", i), stored[i], "must appear in spec.versions");
                 }
             }
+        }
+    }
+
+    private static void Immutable(string field, string? value, string? oldValue, ValidationErrors errors)
+    {
+        if (oldValue is not null && !string.Equals(value, oldValue, StringComparison.Ordinal))
+        {
+            errors.Immutable(field, value);
         }
     }
 
@@ -97,7 +106,11 @@ internal static partial class CustomResourceDefinitionValidation
             errors.Invalid(path + ".plural", names.Plural, pluralError);
         }
 
-        if (!string.IsNullOrEmpty(names.Singular) && Dns1035(names.Singular) is { } singularError)
+        if (string.IsNullOrEmpty(names.Singular))
+        {
+            errors.Required(path + ".singular");
+        }
+        else if (Dns1035(names.Singular) is { } singularError)
         {
             errors.Invalid(path + ".singular", names.Singular, singularError);
         }
@@ -198,18 +211,19 @@ internal static partial class CustomResourceDefinitionValidation
                 errors.Required(at + ".name");
             }
 
+            string types = "must be one of " + string.Join(",", s_columnTypes);
             if (string.IsNullOrEmpty(column.Type))
             {
-                errors.Required(at + ".type");
+                errors.Required(at + ".type", types);
             }
             else if (!s_columnTypes.Contains(column.Type, StringComparer.Ordinal))
             {
-                errors.NotSupported(at + ".type", column.Type, s_columnTypes);
+                errors.Invalid(at + ".type", column.Type, types);
             }
 
             if (!string.IsNullOrEmpty(column.Format) && !s_columnFormats.Contains(column.Format, StringComparer.Ordinal))
             {
-                errors.NotSupported(at + ".format", column.Format, s_columnFormats);
+                errors.Invalid(at + ".format", column.Format, "must be one of " + string.Join(",", s_columnFormats));
             }
 
             if (string.IsNullOrEmpty(column.JsonPath))

@@ -171,7 +171,7 @@ public sealed class CustomResourceDefinitionValidationTests
 
         Assert.Equal(
         [
-            "spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: \"int\": supported values: \"boolean\", \"date\", \"integer\", \"number\", \"string\"",
+            "spec.versions[0].additionalPrinterColumns[0].type: Invalid value: \"int\": must be one of boolean,date,integer,number,string",
             "spec.versions[0].additionalPrinterColumns[1].jsonPath: Invalid value: \"spec\": must be a simple json path starting with .",
             "spec.versions[0].subresources.scale.specReplicasPath: Invalid value: \".status.replicas\": should be a json path under .spec",
         ], Validate(crd));
@@ -194,6 +194,30 @@ public sealed class CustomResourceDefinitionValidationTests
         updated.Spec.Scope = "Cluster";
 
         Assert.Equal(["spec.scope: Invalid value: \"Cluster\": field is immutable"], Validate(updated, old));
+    }
+
+    [Fact]
+    public void Validate_GroupPluralOrKindChangedOnUpdate_Immutable()
+    {
+        V1CustomResourceDefinition old = Crd();
+        V1CustomResourceDefinition updated = Crd();
+        updated.Spec.Names.Kind = "Gadget";
+        updated.Spec.Names.ListKind = "GadgetList";
+
+        Assert.Equal(["spec.names.kind: Invalid value: \"Gadget\": field is immutable"], Validate(updated, old));
+    }
+
+    [Fact]
+    public void Defaults_MissingSingularListKindAndConversion_FilledAsUpstream()
+    {
+        V1CustomResourceDefinition crd = Crd();
+        crd.Spec.Names.Singular = null;
+        crd.Spec.Names.ListKind = null;
+
+        CustomResourceDefinitionDefaults.Apply(crd);
+
+        Assert.Equal(("widget", "WidgetList", "None"), (crd.Spec.Names.Singular, crd.Spec.Names.ListKind, crd.Spec.Conversion?.Strategy));
+        Assert.Empty(Validate(crd));
     }
 
     [Fact]
