@@ -230,7 +230,7 @@ internal static partial class CustomResourceDefinitionValidation
             {
                 errors.Required(at + ".jsonPath");
             }
-            else if (!column.JsonPath.StartsWith('.') || !JsonPathQuery.TryParse(column.JsonPath, out _))
+            else if (!column.JsonPath.StartsWith('.'))
             {
                 errors.Invalid(at + ".jsonPath", column.JsonPath, "must be a simple json path starting with .");
             }
@@ -248,7 +248,7 @@ internal static partial class CustomResourceDefinitionValidation
         {
             errors.Required(path + ".specReplicasPath");
         }
-        else if (!scale.SpecReplicasPath.StartsWith(".spec.", StringComparison.Ordinal) || !JsonPathQuery.TryParse(scale.SpecReplicasPath, out _))
+        else if (!scale.SpecReplicasPath.StartsWith(".spec.", StringComparison.Ordinal))
         {
             errors.Invalid(path + ".specReplicasPath", scale.SpecReplicasPath, "should be a json path under .spec");
         }
@@ -257,14 +257,13 @@ internal static partial class CustomResourceDefinitionValidation
         {
             errors.Required(path + ".statusReplicasPath");
         }
-        else if (!scale.StatusReplicasPath.StartsWith(".status.", StringComparison.Ordinal) || !JsonPathQuery.TryParse(scale.StatusReplicasPath, out _))
+        else if (!scale.StatusReplicasPath.StartsWith(".status.", StringComparison.Ordinal))
         {
             errors.Invalid(path + ".statusReplicasPath", scale.StatusReplicasPath, "should be a json path under .status");
         }
 
         if (!string.IsNullOrEmpty(scale.LabelSelectorPath) &&
-            (!(scale.LabelSelectorPath.StartsWith(".spec.", StringComparison.Ordinal) || scale.LabelSelectorPath.StartsWith(".status.", StringComparison.Ordinal)) ||
-             !JsonPathQuery.TryParse(scale.LabelSelectorPath, out _)))
+            !(scale.LabelSelectorPath.StartsWith(".spec.", StringComparison.Ordinal) || scale.LabelSelectorPath.StartsWith(".status.", StringComparison.Ordinal)))
         {
             errors.Invalid(path + ".labelSelectorPath", scale.LabelSelectorPath, "should be a json path under either .spec or .status");
         }

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Skiff.ApiServer.CustomResources;
 
 /// <summary>
-/// The part of kubectl's JSONPath that printer columns use: <c>.a.b</c>, <c>['a.b']</c>, <c>[0]</c> (negative from the
+/// The part of kubectl's JSONPath that printer columns use: <c>.a.b</c>, <c>['a.b']</c> or <c>.a\.b</c>, <c>[0]</c> (negative from the
 /// end), <c>[*]</c> and <c>.*</c>, and filters <c>[?(@.type=="Ready")]</c> (==, != or a bare path for presence). Missing
 /// keys give no results, as upstream's columns run with AllowMissingKeys.
 /// </summary>
@@ -66,13 +66,21 @@ internal sealed class JsonPathQuery
             char c = path[i];
             if (c == '.')
             {
-                int start = ++i;
+                i++;
+                var field = new System.Text.StringBuilder();
                 while (i < path.Length && path[i] != '.' && path[i] != '[')
                 {
+                    // kubectl's escape for dots inside a key: .metadata.annotations.kubernetes\.io/change-cause
+                    if (path[i] == '\\' && i + 1 < path.Length)
+                    {
+                        i++;
+                    }
+
+                    field.Append(path[i]);
                     i++;
                 }
 
-                string name = path[start..i];
+                string name = field.ToString();
                 if (name.Length == 0)
                 {
                     query = null;

@@ -10,7 +10,7 @@ public sealed class CustomResourceTablePrinterTests
     private static readonly DateTimeOffset s_now = new(2026, 1, 2, 12, 0, 0, TimeSpan.Zero);
 
     private static readonly JsonObject s_widget = (JsonObject)JsonNode.Parse("""
-        {"metadata":{"name":"w1","creationTimestamp":"2026-01-02T11:55:00Z"},
+        {"metadata":{"name":"w1","creationTimestamp":"2026-01-02T11:55:00Z","annotations":{"example.com/owner":"team-a"}},
          "spec":{"replicas":3,"ratio":0.25,"paused":true,"image":"nginx","ports":[80,443],"selector":{"app":"web"}},
          "status":{"conditions":[{"type":"Synced","status":"False"},{"type":"Ready","status":"True"}],"since":"2026-01-01T12:00:00Z","bad":"soon"}}
         """)!;
@@ -81,9 +81,10 @@ public sealed class CustomResourceTablePrinterTests
             Column("App", "string", ".spec.selector['app']"),
             Column("Ports", "string", ".spec.ports"),
             Column("Count", "string", ".spec.replicas"),
+            Column("Owner", "string", ".metadata.annotations.example\\.com/owner"),
         ]);
 
-        Assert.Equal<object?>(["w1", "True", 443L, 443L, 80L, "web", "[80,443]", "3"], printer.Cells(s_widget, s_now));
+        Assert.Equal<object?>(["w1", "True", 443L, 443L, 80L, "web", "[80,443]", "3", "team-a"], printer.Cells(s_widget, s_now));
     }
 
     private static V1CustomResourceColumnDefinition Column(string name, string type, string path, int priority = 0, string? description = null) =>
