@@ -74,7 +74,7 @@ internal static class StructuralSchemaValidation
             }
         }
 
-        if (schema.ContainsKey("additionalProperties"))
+        if (schema["additionalProperties"] is not null)
         {
             if (level == Level.Root)
             {
@@ -121,7 +121,7 @@ internal static class StructuralSchemaValidation
             });
         }
 
-        if (embedded && schema.ContainsKey("additionalProperties"))
+        if (embedded && schema["additionalProperties"] is not null)
         {
             errors.Forbidden(path + ".additionalProperties", "must not be used if x-kubernetes-embedded-resource is set");
         }
@@ -157,7 +157,7 @@ internal static class StructuralSchemaValidation
             errors.Invalid(path + ".x-kubernetes-preserve-unknown-fields", false, "must be true or undefined");
         }
 
-        if (schema.ContainsKey("properties") && schema.ContainsKey("additionalProperties"))
+        if (schema["properties"] is not null && schema["additionalProperties"] is not null)
         {
             errors.Forbidden(path + ".additionalProperties", "additionalProperties and properties are mutual exclusive");
         }
@@ -172,7 +172,7 @@ internal static class StructuralSchemaValidation
             errors.Forbidden(path + ".uniqueItems", "uniqueItems cannot be set to true since the runtime complexity becomes quadratic");
         }
 
-        if (schema.ContainsKey("$ref"))
+        if (schema["$ref"] is not null)
         {
             errors.Forbidden(path + ".$ref", "$ref is not supported");
         }
@@ -289,7 +289,7 @@ internal static class StructuralSchemaValidation
 
         foreach ((string keyword, string detail) in s_nestedForbidden)
         {
-            if (schema.ContainsKey(keyword) && !(keyword is "nullable" or "x-kubernetes-preserve-unknown-fields" or "x-kubernetes-embedded-resource" or "x-kubernetes-int-or-string" && !IsTrue(schema, keyword)))
+            if (schema[keyword] is not null && !(keyword is "nullable" or "x-kubernetes-preserve-unknown-fields" or "x-kubernetes-embedded-resource" or "x-kubernetes-int-or-string" && !IsTrue(schema, keyword)))
             {
                 errors.Forbidden(path + "." + keyword, detail);
             }
