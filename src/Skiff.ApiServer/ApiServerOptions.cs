@@ -43,4 +43,7 @@ public sealed class ApiServerOptions
 
     /// <summary>The CA kubelets' serving certificates must chain to (and carry the address dialled); null trusts any (upstream's default).</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? KubeletCertificateAuthority { get; set; }
+
+    /// <summary>Encryption at rest (<c>--encryption-provider-config</c>); null stores every value as it is.</summary>
+    public Encryption.EncryptionConfiguration? EncryptionConfiguration { get; set; }
 }
