@@ -63,6 +63,9 @@ public static class ApiServerServiceCollectionExtensions
         AddAdmissionPlugins(services);
         services.TryAddSingleton<Admission.AdmissionChain>();
         services.TryAddSingleton<KubeletProxy>();
+        services.TryAddSingleton<Audit.AuditLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLogWriter>());
+        services.TryAddSingleton<Audit.AuditRecorder>();
         services.TryAddSingleton<ApiHandler>();
         services.AddHostedService<ClusterBootstrap>();
         services.TryAddSingleton<Encryption.EncryptionRewriteService>();
