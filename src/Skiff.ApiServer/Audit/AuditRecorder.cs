@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -12,6 +14,9 @@ namespace Skiff.ApiServer.Audit;
 internal sealed class AuditRecorder
 {
     public const string AuditIdHeader = "Audit-ID";
+
+    // Quotes in messages come out as \" as in upstream's log, not \u0022 (the file is no HTML page).
+    private static readonly JsonSerializerOptions s_lineOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly AuditPolicy? _policy;
     private readonly AuditLogWriter _writer;
@@ -64,5 +69,5 @@ internal sealed class AuditRecorder
 
     internal AuditDecision Evaluate(AuditRequestAttributes attributes) => _policy?.Evaluate(attributes) ?? AuditDecision.None;
 
-    internal void Emit(JsonObject auditEvent) => _writer.Write(auditEvent.ToJsonString());
+    internal void Emit(JsonObject auditEvent) => _writer.Write(auditEvent.ToJsonString(s_lineOptions));
 }
