@@ -86,6 +86,9 @@ expect "the ConfigMap's create is audited at RequestResponse with both bodies" '
   sh -c "grep '\"verb\":\"create\"' '$SKIFF_DATA/audit/audit.log' | grep '\"resource\":\"configmaps\"'"
 expect "a get of a missing Secret is audited with 404" '"responseStatus":\{"metadata":\{\},"status":"Failure","message":"secrets \\"missing\\" not found","reason":"NotFound","code":404\}' -- \
   sh -c "grep '\"name\":\"missing\"' '$SKIFF_DATA/audit/audit.log'"
+timeout 3 kubectl get secrets --watch >/dev/null 2>&1
+eventually "a watch is audited at ResponseStarted" 10 -- \
+  sh -c "grep '\"stage\":\"ResponseStarted\"' '$SKIFF_DATA/audit/audit.log' | grep -q '\"verb\":\"watch\"'"
 expect_eq "RequestReceived is omitted as the policy says" "0" -- sh -c "grep -c '\"stage\":\"RequestReceived\"' '$SKIFF_DATA/audit/audit.log'"
 expect_eq "the controllers' requests are at level None" "0" -- sh -c "grep -c 'system:kube-controller-manager' '$SKIFF_DATA/audit/audit.log'"
 
