@@ -21,14 +21,14 @@ internal sealed class AuditHarness : IAsyncDisposable
     private readonly AuditLogWriter _writer;
     private readonly ApiHandler _handler;
 
-    public AuditHarness(string policy)
+    public AuditHarness(string policy, Action<IServiceCollection>? register = null)
     {
         LogPath = Path.Combine(Directory.CreateTempSubdirectory("skiff-audit-").FullName, "audit.log");
         _registry = new RegistryHarness(o =>
         {
             o.AuditPolicy = AuditPolicy.Parse(policy);
             o.AuditLogPath = LogPath;
-        });
+        }, register);
         _writer = _registry.Provider.GetRequiredService<AuditLogWriter>();
         _handler = _registry.Provider.GetRequiredService<ApiHandler>();
     }
