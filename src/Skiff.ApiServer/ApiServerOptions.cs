@@ -43,4 +43,19 @@ public sealed class ApiServerOptions
 
     /// <summary>The CA kubelets' serving certificates must chain to (and carry the address dialled); null trusts any (upstream's default).</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? KubeletCertificateAuthority { get; set; }
+
+    /// <summary>Encryption at rest (<c>--encryption-provider-config</c>); null stores every value as it is.</summary>
+    public Encryption.EncryptionConfiguration? EncryptionConfiguration { get; set; }
+
+    /// <summary>The audit policy (<c>--audit-policy-file</c>); without it, or without <see cref="AuditLogPath"/>, nothing is audited.</summary>
+    public Audit.AuditPolicy? AuditPolicy { get; set; }
+
+    /// <summary>Where audit events go, one JSON line each (<c>--audit-log-path</c>); "-" is standard output.</summary>
+    public string? AuditLogPath { get; set; }
+
+    /// <summary>The audit log's size in megabytes at which it is rotated (<c>--audit-log-maxsize</c>); 0 never rotates.</summary>
+    public int AuditLogMaxSize { get; set; }
+
+    /// <summary>How many rotated audit logs are kept (<c>--audit-log-maxbackup</c>); 0 keeps them all.</summary>
+    public int AuditLogMaxBackup { get; set; }
 }

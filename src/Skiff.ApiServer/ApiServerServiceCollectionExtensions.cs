@@ -23,7 +23,7 @@ namespace Skiff.ApiServer;
 public static class ApiServerServiceCollectionExtensions
 {
     // The store as AddSkiffStore registered it, before the API server wraps it to time its calls.
-    private const string UninstrumentedStoreKey = "Skiff.ApiServer:uninstrumented-store";
+    internal const string UninstrumentedStoreKey = "Skiff.ApiServer:uninstrumented-store";
 
     /// <summary>Registers the API server on top of an <see cref="Skiff.Store.IRevisionedStore"/> (see AddSkiffStore).</summary>
     public static IServiceCollection AddSkiffApiServer(this IServiceCollection services, Action<ApiServerOptions> configure)
@@ -41,6 +41,7 @@ public static class ApiServerServiceCollectionExtensions
         });
         services.TryAddSingleton<ApiServerMetrics>();
         services.TryAddSingleton<MetricsEndpoint>();
+        services.TryAddSingleton<Encryption.EncryptionAtRest>();
         InstrumentStore(services);
         services.TryAddSingleton<DiscoveryDocuments>();
         services.TryAddSingleton<TablePrinters>();
@@ -62,8 +63,13 @@ public static class ApiServerServiceCollectionExtensions
         AddAdmissionPlugins(services);
         services.TryAddSingleton<Admission.AdmissionChain>();
         services.TryAddSingleton<KubeletProxy>();
+        services.TryAddSingleton<Audit.AuditLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditLogWriter>());
+        services.TryAddSingleton<Audit.AuditRecorder>();
         services.TryAddSingleton<ApiHandler>();
         services.AddHostedService<ClusterBootstrap>();
+        services.TryAddSingleton<Encryption.EncryptionRewriteService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Encryption.EncryptionRewriteService>());
         return services;
     }
 
@@ -89,6 +95,7 @@ public static class ApiServerServiceCollectionExtensions
     /// <summary>
     /// Replaces the store registration with a wrapper that times each call (<c>etcd_request_duration_seconds</c>) and changes
     /// nothing else. The original registration moves under a key, so the container still creates and disposes that store.
+    /// With an EncryptionConfiguration, the timed store is the encrypting one, so every reader and writer passes through it.
     /// </summary>
     private static void InstrumentStore(IServiceCollection services)
     {
@@ -111,7 +118,7 @@ public static class ApiServerServiceCollectionExtensions
         services.Add(new ServiceDescriptor(
             typeof(IRevisionedStore),
             sp => new InstrumentedStore(
-                sp.GetRequiredKeyedService<IRevisionedStore>(UninstrumentedStoreKey),
+                Encryption.EncryptingStore.Over(sp.GetRequiredKeyedService<IRevisionedStore>(UninstrumentedStoreKey), sp),
                 sp.GetRequiredService<ApiServerMetrics>(),
                 sp.GetRequiredService<ResourceCatalog>()),
             store.Lifetime));

@@ -52,5 +52,5 @@ internal sealed class AdmissionAttributes
     public List<string> Warnings { get; init; } = [];
 
     /// <summary>Annotations for the audit event (upstream's audit annotations from admission).</summary>
-    public Dictionary<string, string> AuditAnnotations { get; } = [];
+    public Dictionary<string, string> AuditAnnotations { get; init; } = [];
 }

@@ -193,7 +193,7 @@ internal sealed partial class ApiHandler
             manager = agent.Length == 0 ? "unknown" : agent.Split('/')[0];
         }
 
-        return new WriteRequest(manager, validation, IsDryRun(context)) { User = Caller(context) };
+        return new WriteRequest(manager, validation, IsDryRun(context)) { User = Caller(context), AuditAnnotations = Audit.AuditScope.AnnotationsOf(context) };
     }
 
     /// <summary>The authenticated caller HandleResourceRequestAsync recorded; admission sees it as the request's user.</summary>

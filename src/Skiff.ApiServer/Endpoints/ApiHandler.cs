@@ -33,6 +33,7 @@ internal sealed partial class ApiHandler
     private readonly TimeProvider _timeProvider;
     private readonly ApiServerMetrics _metrics;
     private readonly KubeletProxy _kubelets;
+    private readonly Audit.AuditRecorder _audit;
     private readonly ILogger<ApiHandler> _logger;
 
     public ApiHandler(
@@ -50,6 +51,7 @@ internal sealed partial class ApiHandler
         TimeProvider timeProvider,
         ApiServerMetrics metrics,
         KubeletProxy kubelets,
+        Audit.AuditRecorder audit,
         ILogger<ApiHandler> logger)
     {
         _catalog = catalog;
@@ -66,10 +68,11 @@ internal sealed partial class ApiHandler
         _timeProvider = timeProvider;
         _metrics = metrics;
         _kubelets = kubelets;
+        _audit = audit;
         _logger = logger;
     }
 
-    public Task HandleAsync(HttpContext context) => _metrics.InstrumentAsync(context, HandleResourceRequestAsync);
+    public Task HandleAsync(HttpContext context) => _metrics.InstrumentAsync(context, c => _audit.RecordAsync(c, HandleResourceRequestAsync));
 
     private async Task HandleResourceRequestAsync(HttpContext context)
     {
@@ -77,6 +80,7 @@ internal sealed partial class ApiHandler
         {
             UserInfo user = await _authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
             context.Items[typeof(UserInfo)] = user;
+            Audit.AuditScope.Of(context)?.Authenticated(user);
             await DispatchAsync(context, user);
         }
         catch (StatusException ex)
@@ -153,7 +157,9 @@ internal sealed partial class ApiHandler
         // The metrics take verb and resource from here; the request is counted once the handler returns.
         context.Items[typeof(RequestInfo)] = request;
         var attributes = new AuthorizationAttributes(user, request.Verb, request.Resource.Group, request.Resource.Plural, request.Subresource, request.Namespace, request.Name);
-        if (!(await _authorizer.AuthorizeAsync(attributes, context.RequestAborted)).Allowed)
+        (bool allowed, string reason) = await _authorizer.AuthorizeAsync(attributes, context.RequestAborted);
+        Audit.AuditScope.Of(context)?.Authorized(allowed, reason);
+        if (!allowed)
         {
             throw ApiErrors.Forbidden(user.Name, request.Verb, request.Resource.Group, request.Resource.Plural, request.Namespace);
         }

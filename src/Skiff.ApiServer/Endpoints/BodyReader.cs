@@ -33,7 +33,9 @@ internal static class BodyReader
             }
         }
 
-        return buffer.ToArray();
+        byte[] body = buffer.ToArray();
+        Audit.AuditScope.Of(request.HttpContext)?.RequestBody(body, MediaType(request));
+        return body;
     }
 
     /// <summary>The media type without parameters, lower-cased ("application/json").</summary>

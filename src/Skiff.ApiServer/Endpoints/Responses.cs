@@ -21,6 +21,7 @@ internal static class Responses
 
     public static async Task WriteJsonAsync(HttpContext context, JsonNode body, int statusCode, string contentType = JsonMediaType)
     {
+        Audit.AuditScope.Of(context)?.ResponseObject(body);
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = contentType;
         await using var writer = new Utf8JsonWriter(context.Response.Body);
@@ -38,6 +39,7 @@ internal static class Responses
     public static async Task WriteStatusAsync(HttpContext context, V1Status status)
     {
         ArgumentNullException.ThrowIfNull(status);
+        Audit.AuditScope.Of(context)?.ResponseStatus(status);
         context.Response.StatusCode = status.Code ?? 500;
         context.Response.ContentType = JsonMediaType;
         await JsonSerializer.SerializeAsync(context.Response.Body, status, SkiffJson.Options, context.RequestAborted);

@@ -60,6 +60,7 @@ internal sealed partial class ObjectRegistry
             Object = item,
             Context = context,
             Warnings = request.Warnings,
+            AuditAnnotations = request.AuditAnnotations,
         };
         await _admission.AdmitAsync(admission, cancellationToken);
         item = admission.Object ?? item;

@@ -143,6 +143,7 @@ internal sealed partial class ObjectRegistry
             OldObject = old,
             Context = context,
             Warnings = request.Warnings,
+            AuditAnnotations = request.AuditAnnotations,
         };
         await _admission.AdmitAsync(admission, cancellationToken);
         item = admission.Object ?? item;

@@ -12,6 +12,9 @@ internal sealed record WriteRequest(string FieldManager, FieldValidation Validat
     /// <summary>Who writes (admission plugins and webhooks see it); the API server itself unless the handler says otherwise.</summary>
     public Authentication.UserInfo User { get; init; } = Authentication.UserInfo.ApiServer;
 
+    /// <summary>Audit annotations admission adds (the request's audit event carries them; see Audit/AuditScope).</summary>
+    public Dictionary<string, string> AuditAnnotations { get; init; } = [];
+
     /// <summary>Warnings to return in Warning headers (unknown fields under Warn, deprecations).</summary>
     public List<string> Warnings { get; } = [];
 }

@@ -55,6 +55,26 @@ internal static class ServerCommand
             Description = "How many terminated pods may exist before the pod garbage collector deletes the oldest (0: never).",
             DefaultValueFactory = _ => 12500,
         };
+        var auditPolicyFile = new Option<string>("--audit-policy-file")
+        {
+            Description = "An audit.k8s.io/v1 Policy file: which requests are audited and at which level (None, Metadata, Request, RequestResponse).",
+        };
+        var auditLogPath = new Option<string>("--audit-log-path")
+        {
+            Description = "Where audit events are written, one JSON line each; \"-\" means standard output. Needs --audit-policy-file.",
+        };
+        var auditLogMaxSize = new Option<int>("--audit-log-maxsize")
+        {
+            Description = "The audit log's size in megabytes at which it is rotated to <path>.<time> (0: never).",
+        };
+        var auditLogMaxBackup = new Option<int>("--audit-log-maxbackup")
+        {
+            Description = "How many rotated audit logs are kept (0: all).",
+        };
+        var encryptionProviderConfig = new Option<string>("--encryption-provider-config")
+        {
+            Description = "An apiserver.config.k8s.io/v1 EncryptionConfiguration file: which resources are encrypted at rest, with which keys (aescbc, aesgcm, identity).",
+        };
         Option<string> nodeName = OptionParsers.NodeName("The name of this machine's Node (default: the host name).");
         Option<LogLevel> logLevel = OptionParsers.LogLevel();
 
@@ -62,6 +82,7 @@ internal static class ServerCommand
         {
             dataDirectory, datastoreEndpoint, etcdPrefix, bindAddress, securePort, clusterCidr, nodeCidrMaskSize, nodeMonitorGracePeriod,
             serviceCidr, clusterDns, clusterDomain, serviceLbPool, disableAgent, disableControllerManager, disableScheduler, schedulerConfig, terminatedPodGCThreshold, nodeName, logLevel,
+            auditPolicyFile, auditLogPath, auditLogMaxSize, auditLogMaxBackup, encryptionProviderConfig,
         };
 
         var nodeFlags = new NodeFlags();
@@ -91,6 +112,9 @@ internal static class ServerCommand
                 NodeName = OptionParsers.Value(parseResult, nodeName),
                 LogLevel = parseResult.GetValue(logLevel),
                 Node = nodeFlags.Read(parseResult),
+                AuditLogPath = parseResult.GetValue(auditLogPath),
+                AuditLogMaxSize = parseResult.GetValue(auditLogMaxSize),
+                AuditLogMaxBackup = parseResult.GetValue(auditLogMaxBackup),
             };
 
             string? problem = Validate(options);
@@ -109,6 +133,32 @@ internal static class ServerCommand
                 catch (SchedulerConfigurationException e)
                 {
                     return SkiffCommandLine.UsageFailure(error, parseResult, $"--scheduler-config: {e.Message}");
+                }
+            }
+
+            // Audit policy and encryption keys are read and checked before anything starts, so a bad file is a usage error
+            // naming the field (the API server never runs with half a configuration).
+            if (parseResult.GetValue(auditPolicyFile) is string auditPolicyPath)
+            {
+                try
+                {
+                    options = options with { AuditPolicy = ApiServer.Audit.AuditPolicy.Load(auditPolicyPath) };
+                }
+                catch (ApiServer.Audit.AuditPolicyException e)
+                {
+                    return SkiffCommandLine.UsageFailure(error, parseResult, $"--audit-policy-file: {e.Message}");
+                }
+            }
+
+            if (parseResult.GetValue(encryptionProviderConfig) is string encryptionPath)
+            {
+                try
+                {
+                    options = options with { EncryptionConfiguration = ApiServer.Encryption.EncryptionConfiguration.Load(encryptionPath) };
+                }
+                catch (ApiServer.Encryption.EncryptionConfigurationException e)
+                {
+                    return SkiffCommandLine.UsageFailure(error, parseResult, $"--encryption-provider-config: {e.Message}");
                 }
             }
 
@@ -152,6 +202,11 @@ internal static class ServerCommand
         if (!options.EtcdPrefix.StartsWith('/'))
         {
             return $"--etcd-prefix \"{options.EtcdPrefix}\" must start with '/'";
+        }
+
+        if (options.AuditLogMaxSize < 0 || options.AuditLogMaxBackup < 0)
+        {
+            return "--audit-log-maxsize and --audit-log-maxbackup must not be negative";
         }
 
         if (string.IsNullOrWhiteSpace(options.ClusterDomain) || options.ClusterDomain.Contains(' ', StringComparison.Ordinal))

@@ -45,6 +45,21 @@ internal sealed record ServerOptions
     /// <summary>kube-controller-manager's --terminated-pod-gc-threshold (0 or less: never).</summary>
     public int TerminatedPodGCThreshold { get; init; } = 12500;
 
+    /// <summary>The audit policy of <c>--audit-policy-file</c>, already read and validated; null: nothing is audited.</summary>
+    public Skiff.ApiServer.Audit.AuditPolicy? AuditPolicy { get; init; }
+
+    /// <summary><c>--audit-log-path</c>: a file, or "-" for standard output.</summary>
+    public string? AuditLogPath { get; init; }
+
+    /// <summary><c>--audit-log-maxsize</c> in megabytes (0: never rotate).</summary>
+    public int AuditLogMaxSize { get; init; }
+
+    /// <summary><c>--audit-log-maxbackup</c> (0: keep every rotated file).</summary>
+    public int AuditLogMaxBackup { get; init; }
+
+    /// <summary>The keys of <c>--encryption-provider-config</c>, already read and validated; null: values are stored as they are.</summary>
+    public Skiff.ApiServer.Encryption.EncryptionConfiguration? EncryptionConfiguration { get; init; }
+
     public required string NodeName { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;

@@ -109,6 +109,11 @@ internal sealed partial class ServerHost : IDisposable
             api.KubeletClientCertificate = PemFiles.ReadCertificateWithKey(
                 dataDirectory.ClientCertificate(ClusterPki.KubeletClientFileName), dataDirectory.ClientKey(ClusterPki.KubeletClientFileName));
             api.KubeletCertificateAuthority = X509CertificateLoader.LoadCertificate(credentials.Ca.RawData);
+            api.AuditPolicy = _options.AuditPolicy;
+            api.AuditLogPath = _options.AuditLogPath;
+            api.AuditLogMaxSize = _options.AuditLogMaxSize;
+            api.AuditLogMaxBackup = _options.AuditLogMaxBackup;
+            api.EncryptionConfiguration = _options.EncryptionConfiguration;
         });
         if (!_options.DisableControllerManager)
         {

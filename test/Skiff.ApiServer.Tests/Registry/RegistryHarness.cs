@@ -17,9 +17,10 @@ internal sealed class RegistryHarness : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
 
-    public RegistryHarness(Action<ApiServerOptions>? configure = null)
+    public RegistryHarness(Action<ApiServerOptions>? configure = null, Action<IServiceCollection>? register = null)
     {
         var services = new ServiceCollection();
+        register?.Invoke(services);
         services.AddLogging();
         services.AddSingleton<TimeProvider>(Time);
         services.AddSkiffStore(o => o.Endpoint = "memory://");
