@@ -7,4 +7,10 @@ public sealed record UserInfo(string Name, IReadOnlyList<string> Groups, string 
     public static UserInfo ApiServer { get; } = new("system:apiserver", ["system:masters", "system:authenticated"]);
 
     public bool IsMaster => Groups.Contains("system:masters");
+
+    /// <summary>
+    /// Upstream's user extra: what else the authenticator vouches for (a service-account token's pod, node and credential id
+    /// under <c>authentication.kubernetes.io/…</c>); empty for certificates.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Extra { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 }
