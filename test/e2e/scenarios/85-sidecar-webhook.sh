@@ -136,6 +136,10 @@ webhooks:
 EOF
 }
 expect "the sidecar webhook is registered" 'created' -- webhook sidecar-injector sidecar-injector inject-sidecar Fail
+# The API server picks configurations up from its watch: a server-side dry run (sideEffects None) shows when it has.
+eventually "the webhook takes effect (a server-side dry run of a labelled pod gets the sidecar)" 30 -- \
+  sh -c "kubectl -n $NS run probe --image=$REG/skiff/shell:1 --labels=inject-sidecar=true --dry-run=server \
+    -o jsonpath='{.spec.containers[*].name}' | grep -qw skiff-sidecar"
 
 expect "a labelled pod is admitted" 'created' -- kubectl -n $NS run labelled --image=$REG/skiff/shell:1 --labels=inject-sidecar=true
 expect_eq "the labelled pod has the injected sidecar" "labelled skiff-sidecar" -- \
@@ -148,6 +152,8 @@ expect_eq "the unlabelled pod keeps its one container" "plain" -- kubectl -n $NS
 # --- 3. failurePolicy when the webhook cannot be reached --------------------------------------------------------------------
 webhook unreachable-fail nobody fail-closed Fail >/dev/null
 webhook unreachable-ignore nobody fail-open Ignore >/dev/null
+eventually "the unreachable webhooks take effect (a server-side dry run is refused)" 30 -- \
+  sh -c "kubectl -n $NS run probe --image=$REG/skiff/shell:1 --labels=fail-closed=true --dry-run=server 2>&1 | grep -q 'failed calling webhook'"
 expect_fail "failurePolicy Fail: a pod for a webhook without endpoints is refused, naming the webhook" \
   'failed calling webhook "unreachable-fail\.skiff\.example\.com"' -- \
   kubectl -n $NS run refused --image=$REG/skiff/shell:1 --labels=fail-closed=true
