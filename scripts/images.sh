@@ -7,7 +7,8 @@
 #   scripts/images.sh stop       stop the registry (SIGTERM by PID)
 #   scripts/images.sh status     say whether it runs and list the repositories
 #
-# SKIFF_REGISTRY_ADDR (default 127.0.0.1:5000) and SKIFF_IMAGES (default "httpd shell memhog") change what is used, for tests.
+# SKIFF_REGISTRY_ADDR (default 127.0.0.1:5000) and SKIFF_IMAGES (default "httpd shell memhog sidecar-injector") change what is
+# used, for tests.
 # The registry is Debian's docker-registry on 127.0.0.1:5000, plain HTTP (a loopback registry needs no configuration in
 # Skiff), with its config, storage, log and PID file under $SKIFF_DATA_DIR/registry (default /var/lib/skiff/registry).
 # Images, tagged :1 and :latest:
@@ -16,14 +17,18 @@
 #   skiff/shell   busybox with a shell; by default sleeps for an hour and exits at once on SIGTERM
 #   skiff/memhog  memhog <MiB> [<MiB per second>]: allocates and touches that much memory, holds it until SIGTERM
 #                 (a static C program; busybox beside it)
+#   skiff/sidecar-injector  a mutating admission webhook over HTTPS (scripts/images/sidecar-injector.c, OpenSSL linked
+#                 statically): sidecar-injector -c cert -k key [-p port, 8443] [-i image, $SIDECAR_IMAGE]; POST /mutate
+#                 takes an AdmissionReview v1 and patches in a container "skiff-sidecar" that sleeps; GET /healthz
 set -euo pipefail
 
 DATA_DIR="${SKIFF_DATA_DIR:-/var/lib/skiff}"
 ADDR="${SKIFF_REGISTRY_ADDR:-127.0.0.1:5000}"
 REG_DIR="$DATA_DIR/registry"
 PIDFILE="$REG_DIR/registry.pid"
-read -r -a IMAGES <<<"${SKIFF_IMAGES:-httpd shell memhog}"
+read -r -a IMAGES <<<"${SKIFF_IMAGES:-httpd shell memhog sidecar-injector}"
 SCRIPT="$(readlink -f "$0")"
+SOURCES="$(dirname "$SCRIPT")/images"
 
 running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
@@ -150,6 +155,13 @@ EOF
       strip "$root/bin/memhog" 2>/dev/null || true
       config+=(--config.entrypoint /bin/memhog --config.cmd 64)
       ;;
+    sidecar-injector)
+      gcc -static -O2 -o "$root/bin/sidecar-injector" "$SOURCES/sidecar-injector.c" -lssl -lcrypto 2>"$work/sidecar-injector.log" \
+        || { cat "$work/sidecar-injector.log" >&2; return 1; }
+      strip "$root/bin/sidecar-injector" 2>/dev/null || true
+      config+=(--config.exposedports 8443/tcp --config.entrypoint /bin/sidecar-injector
+        --config.cmd -c --config.cmd /tls/tls.crt --config.cmd -k --config.cmd /tls/tls.key)
+      ;;
   esac
   umoci new --image "$work/oci:$name" >/dev/null
   umoci insert --image "$work/oci:$name" "$root" / >/dev/null
@@ -159,7 +171,7 @@ EOF
   done
 }
 
-stamp() { { cat "$SCRIPT" /bin/busybox; echo "${IMAGES[*]}"; } | sha256sum | cut -d' ' -f1; }
+stamp() { { cat "$SCRIPT" "$SOURCES"/*.c /bin/busybox; echo "${IMAGES[*]}"; } | sha256sum | cut -d' ' -f1; }
 
 present() { curl -fsS -o /dev/null --max-time 2 -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$ADDR/v2/skiff/$1/manifests/1" 2>/dev/null; }
 

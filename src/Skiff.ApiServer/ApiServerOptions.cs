@@ -36,6 +36,12 @@ public sealed class ApiServerOptions
     public string ServiceAccountIssuer { get; set; } = "https://kubernetes.default.svc.cluster.local";
 
     /// <summary>
+    /// The longest lifetime a TokenRequest gets (upstream's --service-account-max-token-expiration); longer requests are
+    /// shortened with a warning. Null (the default) sets no limit.
+    /// </summary>
+    public TimeSpan? ServiceAccountMaxTokenExpiration { get; set; }
+
+    /// <summary>
     /// The API server's client certificate towards kubelets (<c>system:kube-apiserver-kubelet-client</c>), with its key; pods/log,
     /// exec, attach and portforward are proxied to the pod's kubelet with it. Without it those subresources answer 503.
     /// </summary>

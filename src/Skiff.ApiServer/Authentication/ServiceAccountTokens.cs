@@ -4,23 +4,43 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Skiff.ApiServer.WatchCache;
+using Skiff.Machinery.Catalog;
 using Skiff.Store;
 
 namespace Skiff.ApiServer.Authentication;
 
 /// <summary>
-/// Service-account tokens: JWTs (RS256) signed with the cluster's service-account key, as TokenRequest issues them, and the
-/// authenticator that accepts them while they are unexpired and their service account still exists.
+/// Service-account tokens as upstream's TokenRequest issues them: RS256 JWTs signed with the cluster's service-account key,
+/// carrying the service account, the objects the token is bound to (pod, node, secret), a random <c>jti</c> and the
+/// audiences. The authenticator accepts one while it is unexpired, meant for the API server's audience, and its service
+/// account and bound objects still exist with the uids it names.
 /// </summary>
-internal sealed class ServiceAccountTokens(IOptions<ApiServerOptions> options, IRevisionedStore store, TimeProvider timeProvider) : ITokenAuthenticator
+internal sealed partial class ServiceAccountTokens(
+    IOptions<ApiServerOptions> options,
+    IRevisionedStore store,
+    ApiWatchCache cache,
+    ResourceCatalog catalog,
+    TimeProvider timeProvider) : ITokenAuthenticator
 {
     private static readonly byte[] s_header = Encoding.UTF8.GetBytes("{\"alg\":\"RS256\",\"typ\":\"JWT\"}");
 
     public bool CanIssue => options.Value.ServiceAccountKey is not null;
 
-    /// <summary>Signs a token for <c>system:serviceaccount:ns:name</c>, valid for <paramref name="lifetime"/>.</summary>
-    public (string Token, DateTimeOffset Expires) Issue(string ns, string name, string uid, IReadOnlyList<string> audiences, TimeSpan lifetime, JsonObject? boundObject)
+    /// <summary>The API server's own audiences (upstream's --api-audiences, which default to the issuer).</summary>
+    public IReadOnlyList<string> ApiAudiences => [options.Value.ServiceAccountIssuer];
+
+    /// <summary>The longest lifetime a TokenRequest gets (upstream's --service-account-max-token-expiration); null for none.</summary>
+    public TimeSpan? MaxExpiration => options.Value.ServiceAccountMaxTokenExpiration;
+
+    /// <summary>
+    /// Signs a token for <c>system:serviceaccount:ns:name</c>, valid for <paramref name="lifetime"/> from now, for the
+    /// <paramref name="audiences"/> (the API server's when empty) and bound to <paramref name="boundObjects"/>.
+    /// </summary>
+    public (string Token, DateTimeOffset Expires) Issue(string ns, string name, string uid, IReadOnlyList<string> audiences, TimeSpan lifetime, IReadOnlyList<BoundObject> boundObjects)
     {
+        ArgumentNullException.ThrowIfNull(audiences);
+        ArgumentNullException.ThrowIfNull(boundObjects);
         RSA key = options.Value.ServiceAccountKey ?? throw Machinery.Errors.ApiErrors.ServiceUnavailable("this server has no service-account signing key");
         DateTimeOffset now = timeProvider.GetUtcNow();
         DateTimeOffset expires = now + lifetime;
@@ -29,66 +49,29 @@ internal sealed class ServiceAccountTokens(IOptions<ApiServerOptions> options, I
             ["namespace"] = ns,
             ["serviceaccount"] = new JsonObject { ["name"] = name, ["uid"] = uid },
         };
-        if (boundObject is not null)
+        foreach (BoundObject bound in boundObjects)
         {
-            kubernetes[boundObject["kind"]?.GetValue<string>()?.ToLowerInvariant() ?? "object"] = new JsonObject { ["name"] = boundObject["name"]?.DeepClone(), ["uid"] = boundObject["uid"]?.DeepClone() };
+            kubernetes[bound.Kind.ToLowerInvariant()] = new JsonObject { ["name"] = bound.Name, ["uid"] = bound.Uid };
         }
 
         var claims = new JsonObject
         {
-            ["iss"] = options.Value.ServiceAccountIssuer,
-            ["sub"] = $"system:serviceaccount:{ns}:{name}",
-            ["aud"] = new JsonArray([.. (audiences.Count > 0 ? audiences : [options.Value.ServiceAccountIssuer]).Select(a => JsonValue.Create(a))]),
-            ["iat"] = now.ToUnixTimeSeconds(),
-            ["nbf"] = now.ToUnixTimeSeconds(),
+            ["aud"] = new JsonArray([.. (audiences.Count > 0 ? audiences : ApiAudiences).Select(a => JsonValue.Create(a))]),
             ["exp"] = expires.ToUnixTimeSeconds(),
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["iss"] = options.Value.ServiceAccountIssuer,
+            // Upstream's credential id (JTI=...), which audit logs and TokenReview's user extra show.
+            ["jti"] = Guid.NewGuid().ToString(),
             ["kubernetes.io"] = kubernetes,
+            ["nbf"] = now.ToUnixTimeSeconds(),
+            ["sub"] = $"system:serviceaccount:{ns}:{name}",
         };
         string signingInput = Base64Url.EncodeToString(s_header) + "." + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(claims));
         byte[] signature = key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return (signingInput + "." + Base64Url.EncodeToString(signature), expires);
     }
 
-    public async Task<UserInfo?> AuthenticateAsync(string token, CancellationToken cancellationToken)
-    {
-        RSA? key = options.Value.ServiceAccountKey;
-        string[] parts = token.Split('.');
-        if (key is null || parts.Length != 3)
-        {
-            return null;
-        }
-
-        try
-        {
-            byte[] signature = Base64Url.DecodeFromChars(parts[2]);
-            if (!key.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
-            {
-                return null;
-            }
-
-            JsonNode? claims = JsonNode.Parse(Base64Url.DecodeFromChars(parts[1]));
-            long expires = claims?["exp"]?.GetValue<long>() ?? 0;
-            if (expires <= timeProvider.GetUtcNow().ToUnixTimeSeconds())
-            {
-                return null;
-            }
-
-            string ns = claims?["kubernetes.io"]?["namespace"]?.GetValue<string>() ?? string.Empty;
-            string name = claims?["kubernetes.io"]?["serviceaccount"]?["name"]?.GetValue<string>() ?? string.Empty;
-            string uid = claims?["kubernetes.io"]?["serviceaccount"]?["uid"]?.GetValue<string>() ?? string.Empty;
-
-            // A token outlives nothing: once its service account is deleted (or replaced) it stops working.
-            KeyValue? account = await store.GetAsync($"/core/serviceaccounts/{ns}/{name}", 0, cancellationToken);
-            if (account is null || JsonNode.Parse(account.Value.Span)?["metadata"]?["uid"]?.GetValue<string>() != uid)
-            {
-                return null;
-            }
-
-            return new UserInfo($"system:serviceaccount:{ns}:{name}", ["system:serviceaccounts", $"system:serviceaccounts:{ns}", "system:authenticated"], uid);
-        }
-        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or CryptographicException)
-        {
-            return null;
-        }
-    }
+    /// <summary>A request's bearer token: accepted for the API server's own audiences only.</summary>
+    public async Task<UserInfo?> AuthenticateAsync(string token, CancellationToken cancellationToken) =>
+        (await ValidateAsync(token, [], cancellationToken))?.User;
 }

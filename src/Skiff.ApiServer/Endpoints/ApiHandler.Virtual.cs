@@ -29,7 +29,7 @@ internal sealed partial class ApiHandler
             ("tokenreviews", _) => Review(body, "authentication.k8s.io/v1", "TokenReview", await TokenStatusAsync(body, context.RequestAborted)),
             ("bindings", _) or ("pods", "binding") => await BindAsync(request, body, context.RequestAborted),
             ("pods", "eviction") => await EvictAsync(request, body, context.RequestAborted),
-            ("serviceaccounts", "token") => await TokenRequestAsync(request, body, context.RequestAborted),
+            ("serviceaccounts", "token") => await TokenRequestAsync(context, request, body),
             _ => throw ApiErrors.MethodNotSupported(request.Resource.Group, request.Resource.Plural + (request.Subresource is null ? string.Empty : "/" + request.Subresource), "create"),
         };
         await Responses.WriteJsonAsync(context, answer, 201);
@@ -56,6 +56,11 @@ internal sealed partial class ApiHandler
         if (user.Uid.Length > 0)
         {
             json["uid"] = user.Uid;
+        }
+
+        if (user.Extra.Count > 0)
+        {
+            json["extra"] = new JsonObject(user.Extra.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)new JsonArray([.. e.Value.Select(v => JsonValue.Create(v))]))));
         }
 
         return json;
@@ -110,15 +115,6 @@ internal sealed partial class ApiHandler
         }
 
         return new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = false };
-    }
-
-    private async Task<JsonObject> TokenStatusAsync(JsonObject review, CancellationToken cancellationToken)
-    {
-        string token = review["spec"]?["token"]?.GetValue<string>() ?? string.Empty;
-        UserInfo? user = token.Length == 0 ? null : await _authenticator.AuthenticateTokenAsync(token, cancellationToken);
-        return user is null
-            ? new JsonObject { ["authenticated"] = false, ["error"] = "the token is not valid" }
-            : new JsonObject { ["authenticated"] = true, ["user"] = UserJson(user) };
     }
 
     /// <summary>The scheduler's write: sets spec.nodeName once (409 if the pod is already bound) and marks it scheduled.</summary>
@@ -282,33 +278,4 @@ internal sealed partial class ApiHandler
 
     private static StatusException TooManyRequests(string cause) =>
         new(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.", new k8s.Models.V1StatusDetails { Causes = [new k8s.Models.V1StatusCause { Reason = "DisruptionBudget", Message = cause }] });
-
-    /// <summary>TokenRequest: a bound, expiring JWT for the service account (default one hour, at least ten minutes).</summary>
-    private async Task<JsonObject> TokenRequestAsync(RequestInfo request, JsonObject tokenRequest, CancellationToken cancellationToken)
-    {
-        var accounts = _catalog.Find(string.Empty, "v1", "serviceaccounts")!;
-        JsonObject account = await _registry.GetAsync(accounts, request.Namespace, request.Name!, cancellationToken);
-        long seconds = tokenRequest["spec"]?["expirationSeconds"]?.GetValue<long>() ?? 3600;
-        if (seconds < 600)
-        {
-            throw ApiErrors.Invalid("authentication.k8s.io", "TokenRequest", request.Name!, [new k8s.Models.V1StatusCause { Reason = "FieldValueInvalid", Field = "spec.expirationSeconds", Message = $"Invalid value: {seconds}: may not specify a duration less than 10 minutes" }]);
-        }
-
-        string[] audiences = tokenRequest["spec"]?["audiences"] is JsonArray list ? [.. list.Select(a => a?.GetValue<string>() ?? string.Empty)] : [];
-        (string token, DateTimeOffset expires) = _tokens.Issue(
-            request.Namespace!,
-            request.Name!,
-            account["metadata"]?["uid"]?.GetValue<string>() ?? string.Empty,
-            audiences,
-            TimeSpan.FromSeconds(seconds),
-            tokenRequest["spec"]?["boundObjectRef"] as JsonObject);
-        JsonObject answer = tokenRequest.DeepClone().AsObject();
-        answer["apiVersion"] = "authentication.k8s.io/v1";
-        answer["kind"] = "TokenRequest";
-        answer["metadata"] = new JsonObject { ["name"] = request.Name, ["namespace"] = request.Namespace, ["creationTimestamp"] = null };
-        answer["spec"] ??= new JsonObject();
-        answer["spec"]!["expirationSeconds"] = seconds;
-        answer["status"] = new JsonObject { ["token"] = token, ["expirationTimestamp"] = expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) };
-        return answer;
-    }
 }
