@@ -12,6 +12,9 @@ internal sealed record WriteRequest(string FieldManager, FieldValidation Validat
     /// <summary>Who writes (admission plugins and webhooks see it); the API server itself unless the handler says otherwise.</summary>
     public Authentication.UserInfo User { get; init; } = Authentication.UserInfo.ApiServer;
 
+    /// <summary>The resource version the client addressed (webhooks match on it); null when it is the stored one.</summary>
+    public Skiff.Machinery.Catalog.ResourceInfo? RequestResource { get; init; }
+
     /// <summary>Warnings to return in Warning headers (unknown fields under Warn, deprecations).</summary>
     public List<string> Warnings { get; } = [];
 }

@@ -293,6 +293,27 @@ public sealed class MutatingAdmissionWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateHpa_RequestInV1_ExactV1WebhookIsCalledWithTheV1Object()
+    {
+        const string V1Rule = """{"operations":["CREATE"],"apiGroups":["autoscaling"],"apiVersions":["v1"],"resources":["horizontalpodautoscalers"]}""";
+        _h.Server.On("/exact", review => WebhookTestServer.Allow(review));
+        await _h.CreateMutatingAsync("hpas", _h.Hook("exact.skiff.test", "/exact", V1Rule, ""","matchPolicy":"Exact" """));
+        var v1 = _h.Registry.Resource("autoscaling", "v1", "horizontalpodautoscalers");
+        var v2 = _h.Registry.Resource("autoscaling", "v2", "horizontalpodautoscalers");
+        var write = Skiff.ApiServer.Tests.Registry.RegistryHarness.Write() with { RequestResource = v1 };
+
+        await _h.Registry.Registry.CreateAsync(v2, "demo", Skiff.ApiServer.Tests.Registry.RegistryHarness.Json(
+            """{"metadata":{"name":"web"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"minReplicas":1,"maxReplicas":3,"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":70}}}]}}"""),
+            write,
+            CancellationToken.None);
+
+        JsonObject request = Assert.Single(_h.Server.ReviewsAt("/exact"))["request"]!.AsObject();
+        Assert.Equal("v1", request["kind"]!["version"]!.GetValue<string>());
+        Assert.Equal("v1", request["requestKind"]!["version"]!.GetValue<string>());
+        Assert.Equal(70, request["object"]!["spec"]!["targetCPUUtilizationPercentage"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task CreateConfiguration_MatchingWebhookExists_ConfigurationsAreNeverSentToWebhooks()
     {
         _h.Server.On("/all", review => WebhookTestServer.Deny(review, 403, "no"));
