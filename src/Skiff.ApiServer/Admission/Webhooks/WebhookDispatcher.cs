@@ -16,7 +16,7 @@ namespace Skiff.ApiServer.Admission.Webhooks;
 /// (Ignore); a refusal becomes the webhook's Status ("admission webhook "x" denied the request: ..."); warnings and audit
 /// annotations are kept; a JSON patch is applied to the object in the matched version and decoded back into the stored one.
 /// </summary>
-internal sealed partial class WebhookDispatcher(WebhookClient client, VersionConversion conversion, ILogger<WebhookDispatcher> logger)
+internal sealed partial class WebhookDispatcher(WebhookClient client, VersionConversion conversion, Instrumentation.ApiServerMetrics metrics, ILogger<WebhookDispatcher> logger)
 {
     /// <summary>Calls a mutating webhook; true when its patch changed the object (now in <see cref="AdmissionAttributes.Object"/>).</summary>
     public async Task<bool> MutateAsync(CompiledWebhook hook, AdmissionAttributes attributes, ResourceInfo matched, int round, int index, CancellationToken cancellationToken)
@@ -109,6 +109,22 @@ internal sealed partial class WebhookDispatcher(WebhookClient client, VersionCon
 
         string uid = Guid.NewGuid().ToString();
         JsonObject review = AdmissionReviews.Request(uid, attributes, matched, item, InVersion(matched, attributes.OldObject));
+        long started = metrics.Start();
+        bool rejected = true;
+        try
+        {
+            WebhookResponse? response = await CallOnceAsync(hook, attributes, review, uid, mutating, cancellationToken);
+            rejected = false;
+            return response;
+        }
+        finally
+        {
+            metrics.ObserveWebhook(hook.Name, mutating ? "admit" : "validating", WebhookMatcher.Operation(attributes.Operation), rejected, started);
+        }
+    }
+
+    private async Task<WebhookResponse?> CallOnceAsync(CompiledWebhook hook, AdmissionAttributes attributes, JsonObject review, string uid, bool mutating, CancellationToken cancellationToken)
+    {
         try
         {
             JsonObject answer = await client.CallAsync(hook, review, cancellationToken);

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
 using Skiff.Machinery.Errors;
 
 namespace Skiff.ApiServer.Tests.Admission.Webhooks;
@@ -122,6 +124,23 @@ public sealed class MutatingAdmissionWebhookTests : IAsyncLifetime
         Assert.Equal(403, error.Code);
         Assert.Equal("admission webhook \"deny.skiff.test\" denied the request: pods need an owner label", error.Message);
         await Assert.ThrowsAsync<StatusException>(() => _h.Registry.GetAsync(_h.Registry.Pods, "demo", "web"));
+    }
+
+    [Fact]
+    public async Task CreatePod_WebhooksCalled_DurationIsRecordedPerWebhookAndOutcome()
+    {
+        _h.Server.On("/deny", review => WebhookTestServer.Deny(review, 403, "no"));
+        _h.Server.On("/allow", review => WebhookTestServer.Allow(review));
+        await _h.CreateMutatingAsync("a", _h.Hook("allow.skiff.test", "/allow"));
+        await _h.CreateMutatingAsync("b", _h.Hook("deny.skiff.test", "/deny"));
+
+        await Assert.ThrowsAsync<StatusException>(() => _h.CreatePodAsync("web"));
+
+        using var buffer = new MemoryStream();
+        await _h.Registry.Provider.GetRequiredService<CollectorRegistry>().CollectAndExportAsTextAsync(buffer, CancellationToken.None);
+        string scraped = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        Assert.Contains("apiserver_admission_webhook_admission_duration_seconds_count{name=\"allow.skiff.test\",type=\"admit\",operation=\"CREATE\",rejected=\"false\"} 1", scraped);
+        Assert.Contains("apiserver_admission_webhook_admission_duration_seconds_count{name=\"deny.skiff.test\",type=\"admit\",operation=\"CREATE\",rejected=\"true\"} 1", scraped);
     }
 
     [Fact]
