@@ -51,15 +51,13 @@ internal sealed class WebhookClient(ServiceEndpointResolver resolver, TimeProvid
         string post = $"failed to call webhook: Post \"{url}\": ";
         try
         {
-            using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(review));
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using HttpResponseMessage response = await client.PostAsync(url, content, linked.Token);
-            byte[] body = await response.Content.ReadAsByteArrayAsync(linked.Token);
-            if (!response.IsSuccessStatusCode)
+            byte[] payload = JsonSerializer.SerializeToUtf8Bytes(review);
+            (HttpStatusCode status, byte[] body) = await PostAsync(client, url, payload, linked.Token);
+            if ((int)status is < 200 or > 299)
             {
                 string text = Encoding.UTF8.GetString(body).Trim();
                 throw new WebhookCallException(text.Length == 0
-                    ? $"failed to call webhook: the server responded with the status code {(int)response.StatusCode} but did not return more information"
+                    ? $"failed to call webhook: the server responded with the status code {(int)status} but did not return more information"
                     : $"failed to call webhook: an error on the server (\"{text}\") has prevented the request from succeeding");
             }
 
@@ -79,6 +77,29 @@ internal sealed class WebhookClient(ServiceEndpointResolver resolver, TimeProvid
         catch (HttpRequestException ex)
         {
             throw new WebhookCallException(post + Describe(ex, url), ex);
+        }
+    }
+
+    /// <summary>
+    /// One POST. A connection the webhook closed while it sat in the pool (an HTTP/1.0 server, an idle timeout) surfaces
+    /// as a response that ended before it began; that is sent once more on a fresh connection, as Go's transport retries
+    /// on a closed idle connection. Webhooks must be free of side effects (sideEffects None), so a repeat is harmless.
+    /// </summary>
+    private static async Task<(HttpStatusCode Status, byte[] Body)> PostAsync(HttpClient client, Uri url, byte[] payload, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            using var content = new ByteArrayContent(payload);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            try
+            {
+                using HttpResponseMessage response = await client.PostAsync(url, content, cancellationToken);
+                return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken));
+            }
+            catch (HttpRequestException ex) when (attempt == 0 && ex.HttpRequestError == HttpRequestError.ResponseEnded)
+            {
+                // The loop sends it again; the pool has dropped the dead connection.
+            }
         }
     }
 
