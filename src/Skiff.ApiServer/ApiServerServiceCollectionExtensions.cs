@@ -131,6 +131,19 @@ public static class ApiServerServiceCollectionExtensions
     /// </summary>
     private static void AddAdmissionPlugins(IServiceCollection services)
     {
+        AddWebhookMachinery(services);
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.Webhooks.MutatingAdmissionWebhook>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.Webhooks.ValidatingAdmissionWebhook>();
+    }
+
+    /// <summary>What both admission webhook plugins share: the compiled configurations, matching, service routing and the HTTPS client.</summary>
+    private static void AddWebhookMachinery(IServiceCollection services)
+    {
+        services.TryAddSingleton<Admission.Webhooks.WebhookConfigurations>();
+        services.TryAddSingleton<Admission.Webhooks.WebhookMatcher>();
+        services.TryAddSingleton<Admission.Webhooks.ServiceEndpointResolver>();
+        services.TryAddSingleton<Admission.Webhooks.WebhookClient>();
+        services.TryAddSingleton<Admission.Webhooks.WebhookDispatcher>();
     }
 
     private static IEnumerable<KeyValuePair<string, ResourceStrategy>> Strategies()
@@ -142,6 +155,8 @@ public static class ApiServerServiceCollectionExtensions
         yield return new("storage.k8s.io/StorageClass", new ReturnDeletedObjectStrategy());
         yield return new("scheduling.k8s.io/PriorityClass", new PriorityClassStrategy());
         yield return new("/Secret", new SecretStrategy());
+        yield return new("admissionregistration.k8s.io/MutatingWebhookConfiguration", new WebhookConfigurationStrategy());
+        yield return new("admissionregistration.k8s.io/ValidatingWebhookConfiguration", new WebhookConfigurationStrategy());
         yield return new("/Event", new EventStrategy());
         yield return new("events.k8s.io/Event", new EventStrategy());
         foreach (string kind in new[] { "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding" })

@@ -26,6 +26,12 @@ internal sealed class AdmissionAttributes
 
     public string? Subresource { get; init; }
 
+    /// <summary>
+    /// The resource (version) the client asked for when it differs from <see cref="Resource"/>, the stored version the object
+    /// is in (autoscaling/v1 for an HPA stored as v2); webhooks see it as requestResource and match on it. Null: the same.
+    /// </summary>
+    public ResourceInfo? RequestResource { get; init; }
+
     public required AdmissionOperation Operation { get; init; }
 
     public string? Namespace { get; init; }

@@ -15,7 +15,7 @@ internal sealed partial class ApiHandler
 {
     private async Task CreateAsync(HttpContext context, RequestInfo request)
     {
-        WriteRequest write = WriteOptions(context);
+        WriteRequest write = WriteOptions(context, request);
         JsonObject body = BodyReader.ParseObject(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), BodyReader.MediaType(context.Request));
         JsonObject created = await _registry.CreateAsync(Storage(request), request.Namespace, _conversion.ToStorage(request.Resource, body), write, context.RequestAborted);
         AddWarnings(context, write);
@@ -24,7 +24,7 @@ internal sealed partial class ApiHandler
 
     private async Task UpdateAsync(HttpContext context, RequestInfo request)
     {
-        WriteRequest write = WriteOptions(context);
+        WriteRequest write = WriteOptions(context, request);
         JsonObject body = BodyReader.ParseObject(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), BodyReader.MediaType(context.Request));
         if (request.Subresource == "scale")
         {
@@ -40,7 +40,7 @@ internal sealed partial class ApiHandler
     private async Task PatchAsync(HttpContext context, RequestInfo request)
     {
         string mediaType = BodyReader.MediaType(context.Request);
-        WriteRequest write = WriteOptions(context) with { IsApply = mediaType == "application/apply-patch+yaml" };
+        WriteRequest write = WriteOptions(context, request) with { IsApply = mediaType == "application/apply-patch+yaml" };
         JsonNode patch = BodyReader.ParseNode(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), mediaType)
             ?? throw ApiErrors.BadRequest("the patch is empty");
         Func<JsonObject, JsonObject> apply = mediaType switch
@@ -175,7 +175,7 @@ internal sealed partial class ApiHandler
         return options;
     }
 
-    private static WriteRequest WriteOptions(HttpContext context)
+    private static WriteRequest WriteOptions(HttpContext context, RequestInfo request)
     {
         IQueryCollection query = context.Request.Query;
         FieldValidation validation = query["fieldValidation"].ToString() switch
@@ -193,7 +193,7 @@ internal sealed partial class ApiHandler
             manager = agent.Length == 0 ? "unknown" : agent.Split('/')[0];
         }
 
-        return new WriteRequest(manager, validation, IsDryRun(context)) { User = Caller(context), AuditAnnotations = Audit.AuditScope.AnnotationsOf(context) };
+        return new WriteRequest(manager, validation, IsDryRun(context)) { User = Caller(context), AuditAnnotations = Audit.AuditScope.AnnotationsOf(context), RequestResource = request.Resource };
     }
 
     /// <summary>The authenticated caller HandleResourceRequestAsync recorded; admission sees it as the request's user.</summary>

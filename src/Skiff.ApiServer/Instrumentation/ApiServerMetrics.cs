@@ -22,6 +22,7 @@ internal sealed class ApiServerMetrics
     private readonly Gauge _watchCacheJsonBytes;
     private readonly Gauge _watchCacheBytes;
     private readonly Histogram _storeDuration;
+    private readonly Histogram _webhookDuration;
 
     public ApiServerMetrics(CollectorRegistry registry, TimeProvider timeProvider)
     {
@@ -62,6 +63,11 @@ internal sealed class ApiServerMetrics
             "Store request latency in seconds for each operation and object type.",
             ["operation", "type"],
             new HistogramConfiguration { Buckets = LatencyBuckets() });
+        _webhookDuration = factory.CreateHistogram(
+            "apiserver_admission_webhook_admission_duration_seconds",
+            "Admission webhook latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).",
+            ["name", "type", "operation", "rejected"],
+            new HistogramConfiguration { Buckets = [0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 10, 25] });
     }
 
     /// <summary>A timestamp to pass back to the Observe methods.</summary>
@@ -98,6 +104,10 @@ internal sealed class ApiServerMetrics
 
     public void ObserveStore(string operation, string type, long started) =>
         _storeDuration.WithLabels(operation, type).Observe(_timeProvider.GetElapsedTime(started).TotalSeconds);
+
+    /// <summary>One admission webhook call; <paramref name="type"/> is "admit" or "validating", as upstream labels them.</summary>
+    public void ObserveWebhook(string name, string type, string operation, bool rejected, long started) =>
+        _webhookDuration.WithLabels(name, type, operation, rejected ? "true" : "false").Observe(_timeProvider.GetElapsedTime(started).TotalSeconds);
 
     public void SetRegisteredWatchers(ResourceInfo resource, int watchers)
     {

@@ -56,6 +56,7 @@ internal sealed partial class ObjectRegistry
             Namespace = metadata.NamespaceProperty,
             Name = metadata.Name,
             User = request.User,
+            RequestResource = request.RequestResource,
             DryRun = request.DryRun,
             Object = item,
             Context = context,

@@ -138,6 +138,7 @@ internal sealed partial class ObjectRegistry
             Namespace = ns,
             Name = name,
             User = request.User,
+            RequestResource = request.RequestResource,
             DryRun = request.DryRun,
             Object = item,
             OldObject = old,

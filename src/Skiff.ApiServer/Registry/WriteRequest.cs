@@ -14,6 +14,8 @@ internal sealed record WriteRequest(string FieldManager, FieldValidation Validat
 
     /// <summary>Audit annotations admission adds (the request's audit event carries them; see Audit/AuditScope).</summary>
     public Dictionary<string, string> AuditAnnotations { get; init; } = [];
+    /// <summary>The resource version the client addressed (webhooks match on it); null when it is the stored one.</summary>
+    public Skiff.Machinery.Catalog.ResourceInfo? RequestResource { get; init; }
 
     /// <summary>Warnings to return in Warning headers (unknown fields under Warn, deprecations).</summary>
     public List<string> Warnings { get; } = [];
