@@ -124,6 +124,10 @@ public static class ApiServerServiceCollectionExtensions
     /// </summary>
     private static void AddAdmissionPlugins(IServiceCollection services)
     {
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.NamespaceLifecycleAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.ServiceAccountAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.PriorityAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.DefaultTolerationSecondsAdmission>();
     }
 
     private static IEnumerable<KeyValuePair<string, ResourceStrategy>> Strategies()
