@@ -128,6 +128,7 @@ public static class ApiServerServiceCollectionExtensions
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.ServiceAccountAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.PriorityAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.DefaultTolerationSecondsAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.ResourceQuotaAdmission>();
     }
 
     private static IEnumerable<KeyValuePair<string, ResourceStrategy>> Strategies()
