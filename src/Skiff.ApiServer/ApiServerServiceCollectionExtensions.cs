@@ -125,6 +125,7 @@ public static class ApiServerServiceCollectionExtensions
     private static void AddAdmissionPlugins(IServiceCollection services)
     {
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.NamespaceLifecycleAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.LimitRangerAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.ServiceAccountAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.PriorityAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.DefaultTolerationSecondsAdmission>();
