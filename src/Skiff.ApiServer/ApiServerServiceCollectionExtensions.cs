@@ -127,6 +127,7 @@ public static class ApiServerServiceCollectionExtensions
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.NamespaceLifecycleAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.LimitRangerAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.ServiceAccountAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.PodSecurityAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.PriorityAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.DefaultTolerationSecondsAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.ResourceQuotaAdmission>();
