@@ -21,7 +21,22 @@ internal sealed class PodSecurityAdmission : IValidatingAdmissionPlugin
     {
         ArgumentNullException.ThrowIfNull(attributes);
         if (attributes.Operation is not (AdmissionOperation.Create or AdmissionOperation.Update) || attributes.Subresource is not null
-            || string.IsNullOrEmpty(attributes.Namespace) || attributes.Object is not { } item)
+            || attributes.Object is not { } item)
+        {
+            return;
+        }
+
+        if (item is V1Namespace ns)
+        {
+            if (attributes.OldObject is V1Namespace before)
+            {
+                await WarnAboutExistingPodsAsync(attributes, ns, before, cancellationToken);
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrEmpty(attributes.Namespace))
         {
             return;
         }
@@ -48,6 +63,40 @@ internal sealed class PodSecurityAdmission : IValidatingAdmissionPlugin
         if (Level(labels, "audit") is { } audit && Violations(audit, metadata, spec) is { } audited)
         {
             attributes.AuditAnnotations[LabelPrefix + "audit-violations"] = $"would violate PodSecurity \"{audit.Display}\": {audited}";
+        }
+    }
+
+    /// <summary>
+    /// A namespace update that tightens its enforce label answers, as upstream's dry run does, with a warning naming every
+    /// existing pod the new level would refuse and the checks it fails (pods are not touched).
+    /// </summary>
+    private static async Task WarnAboutExistingPodsAsync(AdmissionAttributes attributes, V1Namespace ns, V1Namespace before, CancellationToken cancellationToken)
+    {
+        IDictionary<string, string> labels = ns.Metadata?.Labels ?? new Dictionary<string, string>();
+        IDictionary<string, string> oldLabels = before.Metadata?.Labels ?? new Dictionary<string, string>();
+        if (Level(labels, "enforce") is not { } enforce || Level(oldLabels, "enforce") == enforce)
+        {
+            return;
+        }
+
+        var warnings = new List<string>();
+        string name = ns.Metadata?.Name ?? attributes.Name;
+        foreach ((V1Pod pod, _) in await StoredObjects.ListAsync<V1Pod>(attributes.Context.Store, $"/core/pods/{name}/", cancellationToken))
+        {
+            if (pod.Spec is not null && pod.Status?.Phase is not ("Succeeded" or "Failed"))
+            {
+                List<(string Reason, string Detail)> found = PodSecurityChecks.Evaluate(enforce.Level, pod.Metadata, pod.Spec);
+                if (found.Count > 0)
+                {
+                    warnings.Add($"{pod.Metadata?.Name}: {string.Join(", ", found.Select(f => f.Reason))}");
+                }
+            }
+        }
+
+        if (warnings.Count > 0)
+        {
+            attributes.Warnings.Add($"existing pods in namespace \"{name}\" violate the new PodSecurity enforce level \"{enforce.Display}\"");
+            attributes.Warnings.AddRange(warnings);
         }
     }
 

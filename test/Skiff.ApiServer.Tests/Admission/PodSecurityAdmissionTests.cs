@@ -167,6 +167,28 @@ public sealed class PodSecurityAdmissionTests : IAsyncDisposable
         Assert.Contains("violates PodSecurity \"restricted:latest\"", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task UpdateNamespace_EnforceRestricted_WarnsAboutExistingViolatingPods()
+    {
+        await CreateNamespaceAsync("{}");
+        await CreatePodAsync("old", Plain);
+        await CreatePodAsync("good", Restricted);
+        JsonObject labelled = await _harness.GetAsync(_harness.Namespaces, null, "psa");
+        labelled["metadata"]!["labels"]!["pod-security.kubernetes.io/enforce"] = "restricted";
+        WriteRequest request = RegistryHarness.Write();
+
+        await _harness.Registry.UpdateAsync(_harness.Namespaces, null, "psa", null, _ => labelled.DeepClone().AsObject(), request, false, CancellationToken.None);
+
+        Assert.Equal(
+            [
+                "existing pods in namespace \"psa\" violate the new PodSecurity enforce level \"restricted:latest\"",
+                "old: allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile",
+            ],
+            request.Warnings);
+        JsonObject stored = await _harness.GetAsync(_harness.Namespaces, null, "psa");
+        Assert.Equal("restricted", stored["metadata"]!["labels"]!["pod-security.kubernetes.io/enforce"]!.GetValue<string>());
+    }
+
     private Task<JsonObject> CreateNamespaceAsync(string labels) =>
         _harness.CreateAsync(_harness.Namespaces, null, $$$"""{"metadata":{"name":"psa","labels":{{{labels}}}}}""");
 

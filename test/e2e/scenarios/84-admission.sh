@@ -78,6 +78,11 @@ expect "label it warn=baseline" 'labeled' -- kubectl label namespace t-warn pod-
 pod_yaml t-warn priv 'securityContext: {privileged: true}' >warn.yaml
 expect "a privileged pod is admitted with a Warning" '^Warning: would violate PodSecurity "baseline:latest": privileged \(container "app" must not set securityContext.privileged=true\)$' -- kubectl apply -f warn.yaml
 expect_eq "and exists" 'priv' -- kubectl -n t-warn get pod priv -o 'jsonpath={.metadata.name}'
+kubectl label namespace t-warn pod-security.kubernetes.io/enforce=baseline >label.out 2>&1
+expect "enforcing baseline warns about existing pods" '^Warning: existing pods in namespace "t-warn" violate the new PodSecurity enforce level "baseline:latest"$' -- cat label.out
+expect "naming the pod and its violations" '^Warning: priv: privileged$' -- cat label.out
+expect "and labels the namespace" '^namespace/t-warn labeled$' -- cat label.out
+expect_eq "the pod itself stays" 'priv' -- kubectl -n t-warn get pod priv -o 'jsonpath={.metadata.name}'
 
 # DefaultTolerationSeconds
 expect_eq "pods tolerate not-ready and unreachable for 300 s" 'node.kubernetes.io/not-ready=300 node.kubernetes.io/unreachable=300 ' -- kubectl -n t-limits get pod web -o 'jsonpath={range .spec.tolerations[*]}{.key}={.tolerationSeconds} {end}'
