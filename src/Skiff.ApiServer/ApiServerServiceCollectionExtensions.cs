@@ -131,9 +131,16 @@ public static class ApiServerServiceCollectionExtensions
     /// </summary>
     private static void AddAdmissionPlugins(IServiceCollection services)
     {
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.NamespaceLifecycleAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.LimitRangerAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.ServiceAccountAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.PodSecurityAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.PriorityAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.DefaultTolerationSecondsAdmission>();
         AddWebhookMachinery(services);
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.Webhooks.MutatingAdmissionWebhook>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.Webhooks.ValidatingAdmissionWebhook>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.ResourceQuotaAdmission>();
     }
 
     /// <summary>What both admission webhook plugins share: the compiled configurations, matching, service routing and the HTTPS client.</summary>

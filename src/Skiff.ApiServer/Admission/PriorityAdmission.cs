@@ -11,13 +11,36 @@ namespace Skiff.ApiServer.Admission;
 /// spec.priority and spec.preemptionPolicy, refusing a pod that names a missing class or sets a different value itself. On
 /// PriorityClass create and update it keeps globalDefault unique. Classes are read from the store, which holds few of them.
 /// </summary>
-internal static class PriorityAdmission
+internal sealed class PriorityAdmission : IMutatingAdmissionPlugin, IValidatingAdmissionPlugin
 {
     // Where the generic registry keeps scheduling.k8s.io/v1 priorityclasses (StorageKeys' layout).
     private const string ClassPrefix = "/scheduling.k8s.io/priorityclasses/";
 
     /// <summary>What a pod gets when it names no class and no class is the globalDefault.</summary>
     private const int DefaultPriorityWhenNoDefaultClassExists = 0;
+
+    public string Name => "Priority";
+
+    /// <summary>Pods on create (an update keeps what the pod has; the pod strategy sees to that).</summary>
+    public Task AdmitAsync(AdmissionAttributes attributes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        return attributes is { Operation: AdmissionOperation.Create, Subresource: null, Object: V1Pod pod } && IsCore(attributes, "pods")
+            ? AdmitPodAsync(pod, attributes.Context.Store, cancellationToken)
+            : Task.CompletedTask;
+    }
+
+    /// <summary>PriorityClasses on create and update.</summary>
+    public Task ValidateAsync(AdmissionAttributes attributes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        return attributes is { Operation: AdmissionOperation.Create or AdmissionOperation.Update, Subresource: null, Object: V1PriorityClass item }
+            ? ValidateClassAsync(item, attributes.Operation == AdmissionOperation.Update, attributes.Context.Store, cancellationToken)
+            : Task.CompletedTask;
+    }
+
+    private static bool IsCore(AdmissionAttributes attributes, string plural) =>
+        attributes.Resource.Group.Length == 0 && attributes.Resource.Plural == plural;
 
     /// <summary>Sets a new pod's priority fields from its class; throws 403 Forbidden as upstream does.</summary>
     public static async Task AdmitPodAsync(V1Pod pod, IRevisionedStore store, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ namespace Skiff.ApiServer.Admission;
 /// <c>/var/run/secrets/kubernetes.io/serviceaccount</c> in every container and init container that has nothing mounted
 /// there yet. Mirror pods are left alone. Unlike upstream, a pod whose ServiceAccount does not exist (yet) is not refused.
 /// </summary>
-internal static class ServiceAccountAdmission
+internal sealed class ServiceAccountAdmission : IMutatingAdmissionPlugin
 {
     public const string DefaultServiceAccountName = "default";
     public const string VolumeNamePrefix = "kube-api-access-";
@@ -33,6 +33,17 @@ internal static class ServiceAccountAdmission
 
     // Upstream's name generator avoids vowels and look-alike characters, so no generated name spells a word.
     private const string NameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    public string Name => "ServiceAccount";
+
+    /// <summary>Pods on create; other kinds and pod updates pass.</summary>
+    public Task AdmitAsync(AdmissionAttributes attributes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        return attributes is { Operation: AdmissionOperation.Create, Subresource: null, Object: V1Pod pod }
+            ? AdmitPodAsync(pod, attributes.Context.Store, cancellationToken)
+            : Task.CompletedTask;
+    }
 
     /// <summary>Defaults the service account and mounts its token volume into a new pod.</summary>
     public static async Task AdmitPodAsync(V1Pod pod, IRevisionedStore store, CancellationToken cancellationToken)

@@ -26,7 +26,6 @@ internal sealed partial class ObjectRegistry
 
         ResourceStrategy strategy = _strategies.For(resource);
         CheckName(resource, strategy, metadata);
-        await EnsureNamespaceAcceptsAsync(resource, ns, metadata.Name, cancellationToken);
 
         // Answer AlreadyExists before the strategy reserves anything (an existing Service holds the ClusterIP it would ask for).
         if (await _store.GetAsync(StorageKeys.Object(resource, metadata.NamespaceProperty, metadata.Name), 0, cancellationToken) is not null)

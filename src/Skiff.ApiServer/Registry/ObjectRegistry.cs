@@ -50,22 +50,6 @@ internal sealed partial class ObjectRegistry
 
     private ApiContext Context(WriteRequest request) => new(_timeProvider, _store, _options, request.DryRun);
 
-    private async Task EnsureNamespaceAcceptsAsync(ResourceInfo resource, string? ns, string name, CancellationToken cancellationToken)
-    {
-        if (!resource.Namespaced || ns is null)
-        {
-            return;
-        }
-
-        KeyValue? stored = await _store.GetAsync($"/core/namespaces/{ns}", 0, cancellationToken)
-            ?? throw ApiErrors.NotFound(string.Empty, "namespaces", ns);
-        JsonObject json = ObjectCodec.FromStored(stored.Value.Span, stored.ModRevision);
-        if (json["metadata"]?["deletionTimestamp"] is not null || json["status"]?["phase"]?.GetValue<string>() == "Terminating")
-        {
-            throw new StatusException(403, "Forbidden", $"{resource.QualifiedName} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated");
-        }
-    }
-
     private static void CheckName(ResourceInfo resource, ResourceStrategy strategy, V1ObjectMeta metadata)
     {
         var errors = new ValidationErrors();

@@ -1,6 +1,5 @@
 using k8s;
 using k8s.Models;
-using Skiff.ApiServer.Admission;
 
 namespace Skiff.ApiServer.Registry.Strategies;
 
@@ -11,23 +10,6 @@ internal sealed class PodStrategy : ResourceStrategy
 
     public override bool ReturnsDeletedObject => true;
 
-    // DefaultTolerationSeconds: pods ride out a short node outage before being evicted.
-    private static readonly V1Toleration[] s_defaultTolerations =
-    [
-        new() { Key = "node.kubernetes.io/not-ready", OperatorProperty = "Exists", Effect = "NoExecute", TolerationSeconds = 300 },
-        new() { Key = "node.kubernetes.io/unreachable", OperatorProperty = "Exists", Effect = "NoExecute", TolerationSeconds = 300 },
-    ];
-
-    public override async Task PrepareForCreateAsync(IKubernetesObject<V1ObjectMeta> item, ApiContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-
-        // Upstream's mutating admission runs before the strategy: spec.priority comes from the class, not from defaults.
-        await PriorityAdmission.AdmitPodAsync((V1Pod)item, context.Store, cancellationToken);
-        await ServiceAccountAdmission.AdmitPodAsync((V1Pod)item, context.Store, cancellationToken);
-        PrepareForCreate(item, context);
-    }
-
     public override void PrepareForCreate(IKubernetesObject<V1ObjectMeta> item, ApiContext context)
     {
         var pod = (V1Pod)item;
@@ -36,14 +18,6 @@ internal sealed class PodStrategy : ResourceStrategy
         spec.ServiceAccountName ??= spec.ServiceAccount ?? "default";
         spec.ServiceAccount ??= spec.ServiceAccountName;
         spec.Priority ??= 0;
-        spec.Tolerations ??= [];
-        foreach (V1Toleration toleration in s_defaultTolerations)
-        {
-            if (!spec.Tolerations.Any(t => t.Key == toleration.Key && t.Effect == toleration.Effect))
-            {
-                spec.Tolerations.Add(toleration);
-            }
-        }
 
         pod.Status = new V1PodStatus { Phase = "Pending", QosClass = QosClass(spec) };
 

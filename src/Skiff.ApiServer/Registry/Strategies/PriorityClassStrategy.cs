@@ -65,12 +65,6 @@ internal sealed class PriorityClassStrategy : ResourceStrategy
         }
     }
 
-    public override Task AdmitAsync(IKubernetesObject<V1ObjectMeta> item, IKubernetesObject<V1ObjectMeta>? old, ApiContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return PriorityAdmission.ValidateClassAsync((V1PriorityClass)item, old is not null, context.Store, cancellationToken);
-    }
-
     public override void ValidateDelete(string name)
     {
         if (SystemPriorityClasses.IsSystemName(name))
