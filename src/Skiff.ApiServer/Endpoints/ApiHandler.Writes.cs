@@ -40,6 +40,12 @@ internal sealed partial class ApiHandler
     private async Task PatchAsync(HttpContext context, RequestInfo request)
     {
         string mediaType = BodyReader.MediaType(context.Request);
+        if (mediaType == "application/strategic-merge-patch+json" && request.Resource.IsCustom)
+        {
+            // Custom resources have no patch strategies; upstream refuses strategic merge for them.
+            throw new StatusException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+        }
+
         WriteRequest write = WriteOptions(context) with { IsApply = mediaType == "application/apply-patch+yaml" };
         JsonNode patch = BodyReader.ParseNode(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), mediaType)
             ?? throw ApiErrors.BadRequest("the patch is empty");
@@ -86,13 +92,15 @@ internal sealed partial class ApiHandler
             subresource: null,
             current =>
             {
-                JsonObject scale = changeScale(Scale.From(request.Resource, current!));
-                return Scale.ApplyTo(request.Resource, current!, scale);
+                // In the request's version: a custom resource is stored in its CRD's storage version.
+                JsonObject item = Out(request, current!);
+                JsonObject scale = changeScale(Scale.From(request.Resource, item, CustomScale(request)));
+                return Scale.ApplyTo(request.Resource, item, scale, CustomScale(request));
             },
             write,
             createIfMissing: false,
             context.RequestAborted);
-        await Responses.WriteJsonAsync(context, Scale.From(request.Resource, updated), 200);
+        await Responses.WriteJsonAsync(context, Scale.From(request.Resource, Out(request, updated), CustomScale(request)), 200);
     }
 
     private async Task DeleteAsync(HttpContext context, RequestInfo request)

@@ -33,6 +33,8 @@ internal sealed partial class ApiHandler
     private readonly TimeProvider _timeProvider;
     private readonly ApiServerMetrics _metrics;
     private readonly KubeletProxy _kubelets;
+    private readonly CustomResources.ServedCustomResources _customResources;
+    private readonly CustomResources.CustomResourceOpenApi _customOpenApi;
     private readonly ILogger<ApiHandler> _logger;
 
     public ApiHandler(
@@ -50,6 +52,8 @@ internal sealed partial class ApiHandler
         TimeProvider timeProvider,
         ApiServerMetrics metrics,
         KubeletProxy kubelets,
+        CustomResources.ServedCustomResources customResources,
+        CustomResources.CustomResourceOpenApi customOpenApi,
         ILogger<ApiHandler> logger)
     {
         _catalog = catalog;
@@ -66,6 +70,8 @@ internal sealed partial class ApiHandler
         _timeProvider = timeProvider;
         _metrics = metrics;
         _kubelets = kubelets;
+        _customResources = customResources;
+        _customOpenApi = customOpenApi;
         _logger = logger;
     }
 
@@ -229,6 +235,9 @@ internal sealed partial class ApiHandler
 
     /// <summary>A stored object in the version the request named.</summary>
     private JsonObject Out(RequestInfo request, JsonObject item) => _conversion.FromStorage(request.Resource, item);
+
+    /// <summary>The scale paths of a custom resource's CRD (null for built-in resources, whose Scale is fixed).</summary>
+    private k8s.Models.V1CustomResourceSubresourceScale? CustomScale(RequestInfo request) => _customResources.Find(request.Resource)?.Scale;
 
     private static StatusException NotServed(HttpContext context) =>
         new(404, "NotFound", "the server could not find the requested resource", new k8s.Models.V1StatusDetails { Causes = [new k8s.Models.V1StatusCause { Reason = "UnexpectedServerResponse", Message = $"404 page not found: {context.Request.Path}" }] });
