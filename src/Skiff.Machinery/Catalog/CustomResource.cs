@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
@@ -23,5 +23,6 @@ public sealed class CustomResource : IKubernetesObject<V1ObjectMeta>
 
     /// <summary>Every top-level field other than apiVersion, kind and metadata, as given.</summary>
     [JsonExtensionData]
-    public JsonObject? Fields { get; set; }
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2227", Justification = "System.Text.Json fills extension data through the setter.")]
+    public IDictionary<string, JsonElement>? Fields { get; set; }
 }

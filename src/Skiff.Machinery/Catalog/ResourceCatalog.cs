@@ -99,7 +99,16 @@ public sealed class ResourceCatalog
             .OrderBy(r => r.Group, StringComparer.Ordinal)
             .ThenBy(r => r.Version, KubeVersionComparer.Instance)
             .ThenBy(r => r.Plural, StringComparer.Ordinal)];
-        var snapshot = new CatalogSnapshot([.. _builtIn, .. customResources], _snapshot.Generation + 1);
+        CatalogSnapshot snapshot;
+        try
+        {
+            snapshot = new CatalogSnapshot([.. _builtIn, .. customResources], _snapshot.Generation + 1);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException("A custom resource has the group, version and plural (or kind) of a resource already served.", ex);
+        }
+
         _custom = custom;
         _snapshot = snapshot;
     }

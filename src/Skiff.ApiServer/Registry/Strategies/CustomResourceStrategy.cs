@@ -92,11 +92,11 @@ internal sealed class CustomResourceStrategy(ServedCustomResources served) : Res
     private static JsonObject Content(CustomResource item, bool withoutStatus)
     {
         var content = new JsonObject();
-        foreach ((string name, JsonNode? value) in item.Fields ?? [])
+        foreach ((string name, System.Text.Json.JsonElement value) in item.Fields ?? new Dictionary<string, System.Text.Json.JsonElement>())
         {
             if (!(withoutStatus && name == "status"))
             {
-                content[name] = value?.DeepClone();
+                content[name] = JsonNode.Parse(value.GetRawText());
             }
         }
 
