@@ -159,6 +159,19 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
             return;
         }
 
+        try
+        {
+            await ReconcileLiveAsync(name, bucket, cached, crd, cancellationToken);
+        }
+        finally
+        {
+            _served.MarkReconciled(name, cached.Revision);
+        }
+    }
+
+    private async Task ReconcileLiveAsync(string name, ResourceBucket bucket, CachedObject cached, V1CustomResourceDefinition crd, CancellationToken cancellationToken)
+    {
+
         if (!(crd.Metadata.Finalizers ?? []).Contains(CustomResourceDefinitionStrategy.CleanupFinalizer))
         {
             // CRDs stored before the finalizer existed get it now; the update comes back as an event.
@@ -298,7 +311,14 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
     private async Task UpdateAsync(string name, string? subresource, Func<JsonObject, JsonObject> change, CancellationToken cancellationToken)
     {
         var write = new WriteRequest(FieldManager, FieldValidation.Ignore, DryRun: false);
-        await _registry.UpdateAsync(_crds, null, name, subresource, current => change(current!), write, createIfMissing: false, cancellationToken);
+        try
+        {
+            await _registry.UpdateAsync(_crds, null, name, subresource, current => change(current!), write, createIfMissing: false, cancellationToken);
+        }
+        catch (StatusException ex) when (ex.Code == 404)
+        {
+            // Gone meanwhile (the cache lags the store); its deletion event comes next.
+        }
     }
 
     private static JsonObject AddFinalizer(JsonObject json)

@@ -20,6 +20,7 @@ internal sealed class ServedCustomResources : IDisposable
     private readonly ResourceCatalog _catalog;
     private readonly ApiWatchCache _cache;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _reconciled = new(StringComparer.Ordinal);
     private volatile State _state = new(
         ImmutableDictionary<(string, string, string), ServedCustomResource>.Empty,
         ImmutableDictionary<string, (string Fingerprint, ImmutableArray<ServedCustomResource> Versions)>.Empty.WithComparers(StringComparer.Ordinal));
@@ -193,6 +194,25 @@ internal sealed class ServedCustomResources : IDisposable
         finally
         {
             _writeGate.Release();
+        }
+    }
+
+    /// <summary>Records that the CRD controller has acted on a CRD as stored at <paramref name="revision"/>.</summary>
+    public void MarkReconciled(string crdName, long revision) =>
+        _reconciled.AddOrUpdate(crdName, revision, (_, old) => Math.Max(old, revision));
+
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>) until the CRD controller has acted on a CRD written at
+    /// <paramref name="revision"/>, so the client that wrote it finds its kind served on its next request (kubectl apply, then
+    /// kubectl get). Returns early when the controller is slower; the kind is then served a moment later.
+    /// </summary>
+    public async Task WaitReconciledAsync(string crdName, long revision, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        DateTimeOffset deadline = time.GetUtcNow() + timeout;
+        while (!(_reconciled.TryGetValue(crdName, out long done) && done >= revision) && time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), time, cancellationToken);
         }
     }
 

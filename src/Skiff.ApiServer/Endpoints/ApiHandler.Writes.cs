@@ -18,6 +18,7 @@ internal sealed partial class ApiHandler
         WriteRequest write = WriteOptions(context);
         JsonObject body = BodyReader.ParseObject(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), BodyReader.MediaType(context.Request));
         JsonObject created = await _registry.CreateAsync(Storage(request), request.Namespace, _conversion.ToStorage(request.Resource, body), write, context.RequestAborted);
+        await WaitForCrdAsync(request, created, write, context.RequestAborted);
         AddWarnings(context, write);
         await Responses.WriteObjectAsync(context, request.Resource, Out(request, created), 201, _printers, _timeProvider);
     }
@@ -33,6 +34,7 @@ internal sealed partial class ApiHandler
         }
 
         (JsonObject updated, _) = await _registry.UpdateAsync(Storage(request), request.Namespace, request.Name!, request.Subresource, _ => _conversion.ToStorage(request.Resource, body), write, createIfMissing: false, context.RequestAborted);
+        await WaitForCrdAsync(request, updated, write, context.RequestAborted);
         AddWarnings(context, write);
         await Responses.WriteObjectAsync(context, request.Resource, Out(request, updated), 200, _printers, _timeProvider);
     }
@@ -79,6 +81,7 @@ internal sealed partial class ApiHandler
             write,
             createIfMissing: isApply,
             context.RequestAborted);
+        await WaitForCrdAsync(request, updated, write, context.RequestAborted);
         AddWarnings(context, write);
         await Responses.WriteObjectAsync(context, request.Resource, Out(request, updated), created ? 201 : 200, _printers, _timeProvider);
     }
@@ -224,6 +227,22 @@ internal sealed partial class ApiHandler
         {
             context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
         }
+    }
+
+    /// <summary>
+    /// After a CRD write, waits briefly for the CRD controller to serve (or stop serving) its kind, so the writer's next
+    /// command sees it (kubectl apply -f crd.yaml, then kubectl get of the kind).
+    /// </summary>
+    private Task WaitForCrdAsync(RequestInfo request, JsonObject written, WriteRequest write, CancellationToken cancellationToken)
+    {
+        if (write.DryRun || request.Subresource is not null || request.Resource.Group != "apiextensions.k8s.io" || request.Resource.Plural != "customresourcedefinitions"
+            || written["metadata"]?["name"]?.GetValue<string>() is not { } name
+            || !long.TryParse(written["metadata"]?["resourceVersion"]?.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out long revision))
+        {
+            return Task.CompletedTask;
+        }
+
+        return _customResources.WaitReconciledAsync(name, revision, TimeSpan.FromSeconds(2), _timeProvider, cancellationToken);
     }
 
     private static JsonObject AsObject(JsonNode? node) =>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Skiff.Machinery.Catalog;
-using Skiff.Machinery.Rest;
 
 namespace Skiff.ControlPlane.Controllers.Namespace;
 
