@@ -234,6 +234,7 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
             return;
         }
 
+        _served.MarkTerminating(name);
         if (!(crd.Status?.Conditions ?? []).Any(c => c.Type == "Terminating" && c.Status == "True"))
         {
             await UpdateAsync(name, "status", json =>

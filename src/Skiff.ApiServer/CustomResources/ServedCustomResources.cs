@@ -21,6 +21,7 @@ internal sealed class ServedCustomResources : IDisposable
     private readonly ApiWatchCache _cache;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _reconciled = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _terminating = new(StringComparer.Ordinal);
     private volatile State _state = new(
         ImmutableDictionary<(string, string, string), ServedCustomResource>.Empty,
         ImmutableDictionary<string, (string Fingerprint, ImmutableArray<ServedCustomResource> Versions)>.Empty.WithComparers(StringComparer.Ordinal));
@@ -184,6 +185,7 @@ internal sealed class ServedCustomResources : IDisposable
 
             _catalog.RemoveCustomResources(crdName);
             _state = new State(Without(state.ByResource, current.Versions), state.ByCrd.Remove(crdName));
+            _terminating.TryRemove(crdName, out _);
             if (!current.Versions.IsDefaultOrEmpty)
             {
                 await _cache.RemoveResourceAsync(current.Versions[0].Resource, cancellationToken);
@@ -195,6 +197,16 @@ internal sealed class ServedCustomResources : IDisposable
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>Marks a CRD whose deletion has started: its kind still serves reads, writes and deletes, but no creates.</summary>
+    public void MarkTerminating(string crdName) => _terminating[crdName] = true;
+
+    /// <summary>True while the CRD of this served version is being deleted.</summary>
+    public bool IsTerminating(ServedCustomResource version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        return _terminating.ContainsKey(version.Crd.Metadata.Name);
     }
 
     /// <summary>Records that the CRD controller has acted on a CRD as stored at <paramref name="revision"/>.</summary>

@@ -133,4 +133,20 @@ public sealed class CustomResourceStrategyTests : IAsyncDisposable
         Assert.Null(created["metadata"]!["namespace"]);
         Assert.NotNull(await harness.GetAsync(v1, null, "tab"));
     }
+
+    [Fact]
+    public async Task CreateAsync_WhileTheCrdIsTerminating_Is405()
+    {
+        await InitializeAsync();
+        await _harness.CreateAsync(_v1, "default", CrdFixtures.Object("before").ToJsonString());
+        ServedCustomResources served = _harness.Provider.GetRequiredService<ServedCustomResources>();
+
+        served.MarkTerminating(CrdFixtures.Name);
+        StatusException error = await Assert.ThrowsAsync<StatusException>(() =>
+            _harness.Registry.CreateAsync(_v1, "default", CrdFixtures.Object("after"), RegistryHarness.Write(), CancellationToken.None));
+
+        Assert.Equal(405, error.Code);
+        Assert.Equal("create not allowed while custom resource definition is terminating", error.Message);
+        Assert.NotNull(await _harness.GetAsync(_v1, "default", "before"));
+    }
 }

@@ -41,7 +41,14 @@ internal sealed class CustomResourceStrategy(ServedCustomResources served) : Res
     public override void PrepareForCreate(IKubernetesObject<V1ObjectMeta> item, ApiContext context)
     {
         ArgumentNullException.ThrowIfNull(item);
-        if (served.FindKind(item.ApiVersion, item.Kind) is { HasStatus: true } && item is CustomResource custom)
+        ServedCustomResource? version = served.FindKind(item.ApiVersion, item.Kind);
+        if (version is not null && served.IsTerminating(version))
+        {
+            // Upstream's CRD handler: the objects are being deleted, so no new ones.
+            throw new StatusException(405, "MethodNotAllowed", "create not allowed while custom resource definition is terminating");
+        }
+
+        if (version is { HasStatus: true } && item is CustomResource custom)
         {
             // With the status subresource, status is written only through /status (upstream drops it on create).
             custom.Fields?.Remove("status");
