@@ -128,6 +128,8 @@ internal sealed class ServedCustomResources : IDisposable
             return await StopAsync(name, cancellationToken);
         }
 
+        // Served again, so not (or no longer) being deleted: a CRD re-created under the name of a deleted one takes creates.
+        _terminating.TryRemove(name, out _);
         string fingerprint = JsonSerializer.Serialize(new object?[] { crd.Spec, crd.Status?.AcceptedNames }, SkiffJson.Options);
         await _writeGate.WaitAsync(cancellationToken);
         try
@@ -178,6 +180,7 @@ internal sealed class ServedCustomResources : IDisposable
         try
         {
             State state = _state;
+            _terminating.TryRemove(crdName, out _);
             if (!state.ByCrd.TryGetValue(crdName, out var current))
             {
                 return false;
@@ -185,7 +188,6 @@ internal sealed class ServedCustomResources : IDisposable
 
             _catalog.RemoveCustomResources(crdName);
             _state = new State(Without(state.ByResource, current.Versions), state.ByCrd.Remove(crdName));
-            _terminating.TryRemove(crdName, out _);
             if (!current.Versions.IsDefaultOrEmpty)
             {
                 await _cache.RemoveResourceAsync(current.Versions[0].Resource, cancellationToken);

@@ -105,6 +105,25 @@ public sealed class CustomResourceDefinitionControllerTests : IAsyncDisposable
         Assert.DoesNotContain("crontabs", _harness.Provider.GetRequiredService<DiscoveryDocuments>().AggregatedGroups, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Create_CrdAgainAfterItsDeletion_ServesAndAcceptsNewObjects()
+    {
+        await InitializeAsync();
+        await _harness.Registry.CreateAsync(Crds, null, CrdFixtures.CronTabJson(), RegistryHarness.Write(), CancellationToken.None);
+        await WaitForConditionAsync(CrdFixtures.Name, "Established", "True");
+        await _harness.Registry.CreateAsync(_harness.Resource("stable.example.com", "v1", "crontabs"), "default", CrdFixtures.Object("old"), RegistryHarness.Write(), CancellationToken.None);
+        await _harness.Registry.DeleteAsync(Crds, null, CrdFixtures.Name, null, false, CancellationToken.None);
+        await WaitUntilAsync(async () => await TryGetAsync(Crds, null, CrdFixtures.Name) is null);
+
+        await _harness.Registry.CreateAsync(Crds, null, CrdFixtures.CronTabJson(), RegistryHarness.Write(), CancellationToken.None);
+        await WaitUntilAsync(() => Task.FromResult(_harness.Catalog.Find("stable.example.com", "v1", "crontabs") is not null));
+        ResourceInfo crontabs = _harness.Resource("stable.example.com", "v1", "crontabs");
+        JsonObject created = await _harness.Registry.CreateAsync(crontabs, "default", CrdFixtures.Object("new"), RegistryHarness.Write(), CancellationToken.None);
+
+        Assert.Equal("new", (string?)created["metadata"]!["name"]);
+        Assert.Null(await TryGetAsync(crontabs, "default", "old"));
+    }
+
     private async Task<JsonObject> WaitForConditionAsync(string name, string type, string status)
     {
         JsonObject? found = null;
