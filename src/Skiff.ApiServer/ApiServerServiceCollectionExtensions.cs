@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Skiff.ApiServer.Authentication;
 using Skiff.ApiServer.Authorization;
+using Skiff.ApiServer.CustomResources;
 using Skiff.ApiServer.Endpoints;
 using Skiff.ApiServer.Instrumentation;
 using Skiff.ApiServer.OpenApi;
@@ -31,7 +32,8 @@ public static class ApiServerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<ApiServerOptions>().Configure(configure);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(ResourceCatalog.BuiltIn);
+        // Extensible: the CRD controller adds and removes custom resources while the server runs.
+        services.TryAddSingleton(_ => ResourceCatalog.CreateExtensible());
         // One registry instance per host (no prometheus-net static default registry); the process metrics live there too.
         services.TryAddSingleton(_ =>
         {
@@ -44,12 +46,14 @@ public static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<Encryption.EncryptionAtRest>();
         InstrumentStore(services);
         services.TryAddSingleton<DiscoveryDocuments>();
-        services.TryAddSingleton<TablePrinters>();
+        services.TryAddSingleton(sp => new TablePrinters(sp.GetRequiredService<ServedCustomResources>().PrinterFor));
         services.TryAddSingleton(sp => new OpenApiDocuments(
             sp.GetRequiredService<ResourceCatalog>(),
             ModelDocumentation.NextToAssembly(typeof(V1Pod).Assembly),
             (type, field) => PatchMetadata.For(type, field) is { } hint ? (hint.Strategy, hint.MergeKey) : null));
-        services.TryAddSingleton(new ResourceStrategies(Strategies()));
+        services.TryAddSingleton<ServedCustomResources>();
+        services.TryAddSingleton<CustomResourceOpenApi>();
+        services.TryAddSingleton(sp => new ResourceStrategies(Strategies(), new CustomResourceStrategy(sp.GetRequiredService<ServedCustomResources>())));
         services.TryAddSingleton<ObjectRegistry>();
         services.TryAddSingleton<Conversion.VersionConversion>();
         services.TryAddSingleton<ApiWatchCache>();
@@ -70,6 +74,7 @@ public static class ApiServerServiceCollectionExtensions
         services.AddHostedService<ClusterBootstrap>();
         services.TryAddSingleton<Encryption.EncryptionRewriteService>();
         services.AddHostedService(sp => sp.GetRequiredService<Encryption.EncryptionRewriteService>());
+        services.AddHostedService<CustomResourceDefinitionController>();
         return services;
     }
 
@@ -165,6 +170,7 @@ public static class ApiServerServiceCollectionExtensions
         yield return new("admissionregistration.k8s.io/MutatingWebhookConfiguration", new WebhookConfigurationStrategy());
         yield return new("admissionregistration.k8s.io/ValidatingWebhookConfiguration", new WebhookConfigurationStrategy());
         yield return new("/Event", new EventStrategy());
+        yield return new("apiextensions.k8s.io/CustomResourceDefinition", new CustomResourceDefinitionStrategy());
         yield return new("events.k8s.io/Event", new EventStrategy());
         foreach (string kind in new[] { "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding" })
         {

@@ -14,6 +14,13 @@ internal sealed class VersionConversion(ResourceCatalog catalog)
     public ResourceInfo StorageFor(ResourceInfo resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
+        if (resource.IsCustom)
+        {
+            // Versions of a custom resource share one key space; the write path stores the CRD's storage version itself
+            // (conversion strategy None: only apiVersion differs), and reads rewrite apiVersion to the version asked for.
+            return resource;
+        }
+
         string group = IsEventsGroup(resource) ? string.Empty : resource.Group;
         return catalog.Resources.First(r => r.Group == group && r.Plural == resource.Plural);
     }
@@ -64,6 +71,11 @@ internal sealed class VersionConversion(ResourceCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(item);
+        if (resource.IsCustom)
+        {
+            return CustomFromStorage(resource, item);
+        }
+
         if (!Converts(resource))
         {
             return item;
@@ -84,5 +96,17 @@ internal sealed class VersionConversion(ResourceCatalog catalog)
     }
 
     public byte[] FromStorage(ResourceInfo resource, byte[] json) =>
-        Converts(resource) ? JsonSerializer.SerializeToUtf8Bytes(FromStorage(resource, JsonNode.Parse(json)!.AsObject())) : json;
+        Converts(resource) || (resource?.IsCustom ?? false) ? JsonSerializer.SerializeToUtf8Bytes(FromStorage(resource, JsonNode.Parse(json)!.AsObject())) : json;
+
+    private static JsonObject CustomFromStorage(ResourceInfo resource, JsonObject item)
+    {
+        if (item["apiVersion"] is JsonValue stored && stored.TryGetValue(out string? apiVersion) && apiVersion == resource.ApiVersion)
+        {
+            return item;
+        }
+
+        JsonObject result = item.DeepClone().AsObject();
+        result["apiVersion"] = resource.ApiVersion;
+        return result;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Skiff.Machinery.Errors;
 
@@ -19,7 +20,9 @@ internal sealed partial class ApiHandler
             string path = context.Request.Path.Value!.TrimEnd('/');
             if (path == "/openapi/v3")
             {
-                await Responses.WriteJsonAsync(context, _openApi.Index(), 200);
+                JsonObject index = _openApi.Index();
+                _customOpenApi.AddTo(index);
+                await Responses.WriteJsonAsync(context, index, 200);
                 return;
             }
 
@@ -33,7 +36,8 @@ internal sealed partial class ApiHandler
             }
 
             const string Prefix = "/openapi/v3/";
-            if (path.StartsWith(Prefix, StringComparison.Ordinal) && _openApi.TryGetDocument(path[Prefix.Length..], out byte[] json, out string hash))
+            if (path.StartsWith(Prefix, StringComparison.Ordinal) &&
+                (_openApi.TryGetDocument(path[Prefix.Length..], out byte[] json, out string hash) || _customOpenApi.TryGetDocument(path[Prefix.Length..], out json, out hash)))
             {
                 context.Response.StatusCode = 200;
                 context.Response.ContentType = "application/json";

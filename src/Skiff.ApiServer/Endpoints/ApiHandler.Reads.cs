@@ -20,7 +20,7 @@ internal sealed partial class ApiHandler
         JsonObject item = await _registry.GetAsync(Storage(request), request.Namespace, request.Name!, context.RequestAborted);
         if (request.Subresource == "scale")
         {
-            await Responses.WriteJsonAsync(context, Scale.From(request.Resource, item), 200);
+            await Responses.WriteJsonAsync(context, Scale.From(request.Resource, item, CustomScale(request)), 200);
             return;
         }
 

@@ -18,6 +18,7 @@ internal sealed partial class ApiHandler
         WriteRequest write = WriteOptions(context, request);
         JsonObject body = BodyReader.ParseObject(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), BodyReader.MediaType(context.Request));
         JsonObject created = await _registry.CreateAsync(Storage(request), request.Namespace, _conversion.ToStorage(request.Resource, body), write, context.RequestAborted);
+        await WaitForCrdAsync(request, created, write, context.RequestAborted);
         AddWarnings(context, write);
         await Responses.WriteObjectAsync(context, request.Resource, Out(request, created), 201, _printers, _timeProvider);
     }
@@ -33,6 +34,7 @@ internal sealed partial class ApiHandler
         }
 
         (JsonObject updated, _) = await _registry.UpdateAsync(Storage(request), request.Namespace, request.Name!, request.Subresource, _ => _conversion.ToStorage(request.Resource, body), write, createIfMissing: false, context.RequestAborted);
+        await WaitForCrdAsync(request, updated, write, context.RequestAborted);
         AddWarnings(context, write);
         await Responses.WriteObjectAsync(context, request.Resource, Out(request, updated), 200, _printers, _timeProvider);
     }
@@ -40,6 +42,12 @@ internal sealed partial class ApiHandler
     private async Task PatchAsync(HttpContext context, RequestInfo request)
     {
         string mediaType = BodyReader.MediaType(context.Request);
+        if (mediaType == "application/strategic-merge-patch+json" && request.Resource.IsCustom)
+        {
+            // Custom resources have no patch strategies; upstream refuses strategic merge for them.
+            throw new StatusException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+        }
+
         WriteRequest write = WriteOptions(context, request) with { IsApply = mediaType == "application/apply-patch+yaml" };
         JsonNode patch = BodyReader.ParseNode(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), mediaType)
             ?? throw ApiErrors.BadRequest("the patch is empty");
@@ -73,6 +81,7 @@ internal sealed partial class ApiHandler
             write,
             createIfMissing: isApply,
             context.RequestAborted);
+        await WaitForCrdAsync(request, updated, write, context.RequestAborted);
         AddWarnings(context, write);
         await Responses.WriteObjectAsync(context, request.Resource, Out(request, updated), created ? 201 : 200, _printers, _timeProvider);
     }
@@ -86,13 +95,15 @@ internal sealed partial class ApiHandler
             subresource: null,
             current =>
             {
-                JsonObject scale = changeScale(Scale.From(request.Resource, current!));
-                return Scale.ApplyTo(request.Resource, current!, scale);
+                // In the request's version: a custom resource is stored in its CRD's storage version.
+                JsonObject item = Out(request, current!);
+                JsonObject scale = changeScale(Scale.From(request.Resource, item, CustomScale(request)));
+                return Scale.ApplyTo(request.Resource, item, scale, CustomScale(request));
             },
             write,
             createIfMissing: false,
             context.RequestAborted);
-        await Responses.WriteJsonAsync(context, Scale.From(request.Resource, updated), 200);
+        await Responses.WriteJsonAsync(context, Scale.From(request.Resource, Out(request, updated), CustomScale(request)), 200);
     }
 
     private async Task DeleteAsync(HttpContext context, RequestInfo request)
@@ -216,6 +227,22 @@ internal sealed partial class ApiHandler
         {
             context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
         }
+    }
+
+    /// <summary>
+    /// After a CRD write, waits briefly for the CRD controller to serve (or stop serving) its kind, so the writer's next
+    /// command sees it (kubectl apply -f crd.yaml, then kubectl get of the kind).
+    /// </summary>
+    private Task WaitForCrdAsync(RequestInfo request, JsonObject written, WriteRequest write, CancellationToken cancellationToken)
+    {
+        if (write.DryRun || request.Subresource is not null || request.Resource.Group != "apiextensions.k8s.io" || request.Resource.Plural != "customresourcedefinitions"
+            || written["metadata"]?["name"]?.GetValue<string>() is not { } name
+            || !long.TryParse(written["metadata"]?["resourceVersion"]?.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out long revision))
+        {
+            return Task.CompletedTask;
+        }
+
+        return _customResources.WaitReconciledAsync(name, revision, TimeSpan.FromSeconds(2), _timeProvider, cancellationToken);
     }
 
     private static JsonObject AsObject(JsonNode? node) =>

@@ -34,6 +34,8 @@ internal sealed partial class ApiHandler
     private readonly ApiServerMetrics _metrics;
     private readonly KubeletProxy _kubelets;
     private readonly Audit.AuditRecorder _audit;
+    private readonly CustomResources.ServedCustomResources _customResources;
+    private readonly CustomResources.CustomResourceOpenApi _customOpenApi;
     private readonly ILogger<ApiHandler> _logger;
 
     public ApiHandler(
@@ -52,6 +54,8 @@ internal sealed partial class ApiHandler
         ApiServerMetrics metrics,
         KubeletProxy kubelets,
         Audit.AuditRecorder audit,
+        CustomResources.ServedCustomResources customResources,
+        CustomResources.CustomResourceOpenApi customOpenApi,
         ILogger<ApiHandler> logger)
     {
         _catalog = catalog;
@@ -69,6 +73,8 @@ internal sealed partial class ApiHandler
         _metrics = metrics;
         _kubelets = kubelets;
         _audit = audit;
+        _customResources = customResources;
+        _customOpenApi = customOpenApi;
         _logger = logger;
     }
 
@@ -235,6 +241,9 @@ internal sealed partial class ApiHandler
 
     /// <summary>A stored object in the version the request named.</summary>
     private JsonObject Out(RequestInfo request, JsonObject item) => _conversion.FromStorage(request.Resource, item);
+
+    /// <summary>The scale paths of a custom resource's CRD (null for built-in resources, whose Scale is fixed).</summary>
+    private k8s.Models.V1CustomResourceSubresourceScale? CustomScale(RequestInfo request) => _customResources.Find(request.Resource)?.Scale;
 
     private static StatusException NotServed(HttpContext context) =>
         new(404, "NotFound", "the server could not find the requested resource", new k8s.Models.V1StatusDetails { Causes = [new k8s.Models.V1StatusCause { Reason = "UnexpectedServerResponse", Message = $"404 page not found: {context.Request.Path}" }] });

@@ -5,7 +5,8 @@ namespace Skiff.ApiServer.Endpoints;
 
 /// <summary>
 /// Discovery in both shapes kubectl reads: aggregated (apidiscovery.k8s.io/v2, one request for everything) and legacy
-/// (APIVersions, APIGroupList, APIResourceList per group-version). Built once from the catalog.
+/// (APIVersions, APIGroupList, APIResourceList per group-version). The aggregated documents are built from the catalog and
+/// rebuilt when its generation moves (a CRD started or stopped being served); the legacy ones are built per request.
 /// </summary>
 internal sealed class DiscoveryDocuments
 {
@@ -13,16 +14,16 @@ internal sealed class DiscoveryDocuments
 
     private readonly ResourceCatalog _catalog;
 
+    private volatile AggregatedDocuments? _aggregated;
+
     public DiscoveryDocuments(ResourceCatalog catalog)
     {
         _catalog = catalog;
-        AggregatedCore = Aggregated(core: true).ToJsonString();
-        AggregatedGroups = Aggregated(core: false).ToJsonString();
     }
 
-    public string AggregatedCore { get; }
+    public string AggregatedCore => Current().Core;
 
-    public string AggregatedGroups { get; }
+    public string AggregatedGroups => Current().Groups;
 
     /// <summary>True when the Accept header asks for aggregated discovery.</summary>
     public static bool WantsAggregated(string? accept) =>
@@ -153,6 +154,22 @@ internal sealed class DiscoveryDocuments
         "approval" => (resource.Kind, ["get", "patch", "update"], null, null),
         _ => (resource.Kind, ["get"], null, null),
     };
+
+    private AggregatedDocuments Current()
+    {
+        AggregatedDocuments? documents = _aggregated;
+        long generation = _catalog.Generation;
+        if (documents is null || documents.Generation != generation)
+        {
+            // Racing rebuilds produce equal documents; the last one stored wins, and readers never see a half-built one.
+            documents = new AggregatedDocuments(generation, Aggregated(core: true).ToJsonString(), Aggregated(core: false).ToJsonString());
+            _aggregated = documents;
+        }
+
+        return documents;
+    }
+
+    private sealed record AggregatedDocuments(long Generation, string Core, string Groups);
 
     private JsonObject Aggregated(bool core)
     {

@@ -82,11 +82,12 @@ internal static class Responses
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(printers);
         ArgumentNullException.ThrowIfNull(time);
-        ITablePrinter printer = printers.For(resource.Group, resource.Version, resource.Kind);
+        ITablePrinter printer = printers.For(resource);
         var rows = new List<TableRowInput>();
         foreach (JsonObject item in items)
         {
-            object typed = item.Deserialize(resource.ClrType, SkiffJson.Options) ?? item;
+            // Custom resources are printed from their JSON (printer columns are JSONPaths into it).
+            object typed = resource.IsCustom ? item : item.Deserialize(resource.ClrType, SkiffJson.Options) ?? item;
             JsonNode? rowObject = includeObject switch
             {
                 "None" => null,

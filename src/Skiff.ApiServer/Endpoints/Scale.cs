@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using k8s.Models;
 using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Errors;
 
@@ -7,9 +8,19 @@ namespace Skiff.ApiServer.Endpoints;
 /// <summary>The autoscaling/v1 Scale view of workloads (the /scale subresource kubectl scale and HPAs use).</summary>
 internal static class Scale
 {
-    public static JsonObject From(ResourceInfo resource, JsonObject item)
+    public static JsonObject From(ResourceInfo resource, JsonObject item, V1CustomResourceSubresourceScale? custom = null)
     {
         ArgumentNullException.ThrowIfNull(item);
+        if (custom is not null)
+        {
+            // A custom resource's Scale reads the CRD's paths; a missing replica count is 0 and a missing selector empty, as upstream.
+            JsonObject scale = From(resource, new JsonObject { ["metadata"] = item["metadata"]?.DeepClone() });
+            scale["spec"]!["replicas"] = ReadInt(item, custom.SpecReplicasPath);
+            scale["status"]!["replicas"] = ReadInt(item, custom.StatusReplicasPath);
+            scale["status"]!["selector"] = At(item, custom.LabelSelectorPath) is JsonValue selector && selector.TryGetValue(out string? text) ? text : string.Empty;
+            return scale;
+        }
+
         JsonObject metadata = item["metadata"]?.AsObject() ?? [];
         return new JsonObject
         {
@@ -33,7 +44,7 @@ internal static class Scale
     }
 
     /// <summary>Copies the Scale's desired replicas (and its resourceVersion precondition) onto the workload.</summary>
-    public static JsonObject ApplyTo(ResourceInfo resource, JsonObject item, JsonObject scale)
+    public static JsonObject ApplyTo(ResourceInfo resource, JsonObject item, JsonObject scale, V1CustomResourceSubresourceScale? custom = null)
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(scale);
@@ -43,8 +54,20 @@ internal static class Scale
             throw ApiErrors.Invalid("autoscaling", "Scale", item["metadata"]?["name"]?.GetValue<string>() ?? string.Empty, [new k8s.Models.V1StatusCause { Reason = "FieldValueInvalid", Field = "spec.replicas", Message = $"Invalid value: {replicas?.ToJsonString() ?? "null"}: must be greater than or equal to 0" }]);
         }
 
-        item["spec"] ??= new JsonObject();
-        item["spec"]!["replicas"] = count;
+        string[] path = custom is null ? ["spec", "replicas"] : Segments(custom.SpecReplicasPath);
+        JsonObject parent = item;
+        foreach (string segment in path[..^1])
+        {
+            if (parent[segment] is not JsonObject child)
+            {
+                child = [];
+                parent[segment] = child;
+            }
+
+            parent = child;
+        }
+
+        parent[path[^1]] = count;
         if (scale["metadata"]?["resourceVersion"] is JsonNode rv)
         {
             item["metadata"]!["resourceVersion"] = rv.DeepClone();
@@ -88,4 +111,26 @@ internal static class Scale
 
         return string.Join(",", parts);
     }
+
+    /// <summary>The node at a CRD scale path such as ".spec.replicas", or null.</summary>
+    private static JsonNode? At(JsonObject item, string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        JsonNode? node = item;
+        foreach (string segment in Segments(path))
+        {
+            node = node is JsonObject json ? json[segment] : null;
+        }
+
+        return node;
+    }
+
+    private static long ReadInt(JsonObject item, string? path) =>
+        At(item, path) is JsonValue value && long.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long count) ? count : 0;
+
+    private static string[] Segments(string path) => path.TrimStart('.').Split('.');
 }

@@ -42,7 +42,8 @@ public sealed class OpenApiDocuments
         ArgumentNullException.ThrowIfNull(catalog);
         var byPath = new Dictionary<string, List<ResourceInfo>>(StringComparer.Ordinal);
         var order = new List<string>();
-        foreach (ResourceInfo resource in catalog.Resources)
+        // Custom resources have documents of their own, built from their CRDs' schemas (CustomResourceOpenApi).
+        foreach (ResourceInfo resource in catalog.Resources.Where(r => !r.IsCustom))
         {
             string path = PathOf(resource.Group, resource.Version);
             if (!byPath.TryGetValue(path, out List<ResourceInfo>? resources))

@@ -16,6 +16,8 @@ internal sealed partial class ObjectRegistry
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(request);
         CheckTypeMeta(resource, body);
+        ResourceStrategy strategy = _strategies.For(resource);
+        strategy.PrepareJson(resource, body, request);
         IKubernetesObject<V1ObjectMeta> item = ObjectCodec.Decode(resource, body, request.Validation, request.Warnings);
         V1ObjectMeta metadata = item.Metadata ??= new V1ObjectMeta();
         SetNamespace(resource, ns, metadata);
@@ -24,7 +26,6 @@ internal sealed partial class ObjectRegistry
             metadata.Name = GenerateName(metadata.GenerateName);
         }
 
-        ResourceStrategy strategy = _strategies.For(resource);
         CheckName(resource, strategy, metadata);
 
         // Answer AlreadyExists before the strategy reserves anything (an existing Service holds the ClusterIP it would ask for).

@@ -96,6 +96,7 @@ internal sealed partial class ObjectRegistry
             throw ApiErrors.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
 
+        strategy.PrepareJson(resource, desired, request);
         IKubernetesObject<V1ObjectMeta> old = ObjectCodec.Decode(resource, current, FieldValidation.Ignore, []);
         IKubernetesObject<V1ObjectMeta> item = ObjectCodec.Decode(resource, desired, request.Validation, request.Warnings);
         if (subresource == "status")

@@ -10,9 +10,17 @@ public sealed class TablePrinters
 {
     private readonly FrozenDictionary<(string Group, string Kind), ITablePrinter> _printers;
     private readonly ITablePrinter _hpaV1 = AutoscalingPrinters.V1();
+    private readonly Func<Skiff.Machinery.Catalog.ResourceInfo, ITablePrinter?>? _custom;
 
     public TablePrinters()
+        : this(null)
     {
+    }
+
+    /// <param name="custom">The printer of a custom resource (its CRD's printer columns), or null when the resource is not one.</param>
+    public TablePrinters(Func<Skiff.Machinery.Catalog.ResourceInfo, ITablePrinter?>? custom)
+    {
+        _custom = custom;
         var printers = new Dictionary<(string Group, string Kind), ITablePrinter>
         {
             [("", "Pod")] = PodPrinter.Create(),
@@ -30,6 +38,21 @@ public sealed class TablePrinters
 
     /// <summary>The printer used for kinds without their own.</summary>
     public static ITablePrinter Default => DefaultTablePrinter.Instance;
+
+    /// <summary>
+    /// The printer for a served resource: a custom resource's from its CRD's additionalPrinterColumns (its rows get the object as
+    /// a JsonObject), else <see cref="For(string, string, string)"/>.
+    /// </summary>
+    public ITablePrinter For(Skiff.Machinery.Catalog.ResourceInfo resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        if (resource.IsCustom && _custom?.Invoke(resource) is { Columns.Count: > 0 } printer)
+        {
+            return printer;
+        }
+
+        return For(resource.Group, resource.Version, resource.Kind);
+    }
 
     /// <summary>The printer for a kind at a version; only autoscaling/v1 HorizontalPodAutoscaler differs from <see cref="For(string, string)"/>.</summary>
     public ITablePrinter For(string group, string version, string kind)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -21,8 +22,12 @@ internal sealed partial class ApiWatchCache : BackgroundService
     private readonly IRevisionedStore _store;
     private readonly ILogger<ApiWatchCache> _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly Dictionary<string, ResourceBucket> _buckets = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ResourceInfo> _resources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ResourceBucket> _buckets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ResourceInfo> _resources = new(StringComparer.Ordinal);
+
+    // Held while the store's changes are applied and while a bucket is added, so a new bucket is listed at exactly the
+    // revision the cache has reached and misses no change after it.
+    private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StringPool _pool = new();
     private readonly Lock _signalLock = new();
@@ -51,7 +56,85 @@ internal sealed partial class ApiWatchCache : BackgroundService
     /// <summary>The store revision the cache reflects.</summary>
     public long Revision => Interlocked.Read(ref _revision);
 
-    public ResourceBucket Bucket(ResourceInfo resource) => _buckets[StorageKeys.ResourcePrefix(resource)];
+    public ResourceBucket Bucket(ResourceInfo resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return _buckets.TryGetValue(StorageKeys.ResourcePrefix(resource), out ResourceBucket? bucket)
+            ? bucket
+            : throw new Machinery.Errors.StatusException(404, "NotFound", $"the server could not find the requested resource ({resource.QualifiedName})");
+    }
+
+    /// <summary>
+    /// Starts caching a resource served at run time (a custom resource): lists its objects at the revision the cache has
+    /// reached, then keeps them current. Returns at once when the resource's key space is already cached.
+    /// </summary>
+    public async Task AddResourceAsync(ResourceInfo resource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        string prefix = StorageKeys.ResourcePrefix(resource);
+        if (_buckets.ContainsKey(prefix))
+        {
+            return;
+        }
+
+        await _applyGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_buckets.ContainsKey(prefix))
+            {
+                return;
+            }
+
+            var bucket = new ResourceBucket();
+            if (_ready.Task.IsCompleted)
+            {
+                long revision = Revision;
+                var objects = new List<CachedObject>();
+                string? after = null;
+                while (true)
+                {
+                    ListResult page = await _store.ListAsync(prefix, new ListOptions(revision, ListPage, after), cancellationToken);
+                    objects.AddRange(page.Items.Select(item => Cache(resource, item.Key, item.Value.Span, item.ModRevision)));
+                    if (!page.More || page.Items.Count == 0)
+                    {
+                        break;
+                    }
+
+                    after = page.Items[^1].Key;
+                }
+
+                bucket.Reset(objects, revision);
+            }
+
+            // Before the first load the bucket stays empty; the load fills it with everything else.
+            _resources[prefix] = resource;
+            _buckets[prefix] = bucket;
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
+    /// <summary>Stops caching a resource no longer served; its watchers end (clients see the stream close).</summary>
+    public async Task RemoveResourceAsync(ResourceInfo resource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        string prefix = StorageKeys.ResourcePrefix(resource);
+        await _applyGate.WaitAsync(cancellationToken);
+        try
+        {
+            _resources.TryRemove(prefix, out _);
+            if (_buckets.TryRemove(prefix, out ResourceBucket? bucket))
+            {
+                bucket.CloseAll();
+            }
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
 
     /// <summary>Per stored resource, how many objects the cache holds and how many watchers are attached.</summary>
     public IEnumerable<WatchCacheStatistics> Statistics()
@@ -133,7 +216,15 @@ internal sealed partial class ApiWatchCache : BackgroundService
                 long revision = await LoadAsync(stoppingToken);
                 await foreach (WatchEvent change in _store.WatchAsync("/", revision, stoppingToken))
                 {
-                    Apply(change);
+                    await _applyGate.WaitAsync(stoppingToken);
+                    try
+                    {
+                        Apply(change);
+                    }
+                    finally
+                    {
+                        _applyGate.Release();
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -158,6 +249,19 @@ internal sealed partial class ApiWatchCache : BackgroundService
     }
 
     private async Task<long> LoadAsync(CancellationToken cancellationToken)
+    {
+        await _applyGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await LoadLockedAsync(cancellationToken);
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
+    private async Task<long> LoadLockedAsync(CancellationToken cancellationToken)
     {
         var loaded = _buckets.Keys.ToDictionary(k => k, _ => new List<CachedObject>(), StringComparer.Ordinal);
         long revision = 0;
@@ -227,6 +331,12 @@ internal sealed partial class ApiWatchCache : BackgroundService
         }
 
         advanced.TrySetResult();
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _applyGate.Dispose();
     }
 
     private static byte[] WithResourceVersion(byte[] json, long revision)

@@ -1,42 +1,119 @@
-using System.Collections.Frozen;
+using System.Collections.Immutable;
 using System.Reflection;
 using k8s.Models;
 
 namespace Skiff.Machinery.Catalog;
 
 /// <summary>
-/// Every built-in resource Skiff serves. Group, version, kind and plural come from the models' <see cref="KubernetesEntityAttribute"/>;
+/// Every resource Skiff serves. Built-in group, version, kind and plural come from the models' <see cref="KubernetesEntityAttribute"/>;
 /// scope, verbs, short names, categories and subresources are upstream facts listed in <see cref="UpstreamResources"/>.
+/// <see cref="BuiltIn"/> never changes; a catalog from <see cref="CreateExtensible"/> also serves custom resources, which the
+/// API server adds and removes while it runs. Readers never lock: every read goes to one immutable snapshot, and a change
+/// swaps in a new snapshot and then raises <see cref="Changed"/>.
 /// </summary>
 public sealed class ResourceCatalog
 {
-    private readonly FrozenDictionary<(string Group, string Version, string Plural), ResourceInfo> _byResource;
-    private readonly FrozenDictionary<(string Group, string Version, string Kind), ResourceInfo> _byKind;
+    private readonly IReadOnlyList<ResourceInfo> _builtIn;
+    private readonly Lock _writeLock = new();
+    private ImmutableSortedDictionary<string, IReadOnlyList<ResourceInfo>> _custom = ImmutableSortedDictionary.Create<string, IReadOnlyList<ResourceInfo>>(StringComparer.Ordinal);
+    private volatile CatalogSnapshot _snapshot;
 
-    private ResourceCatalog(IReadOnlyList<ResourceInfo> resources)
+    private ResourceCatalog(IReadOnlyList<ResourceInfo> builtIn, bool extensible)
     {
-        Resources = resources;
-        _byResource = resources.ToFrozenDictionary(r => (r.Group, r.Version, r.Plural));
-        _byKind = resources.ToFrozenDictionary(r => (r.Group, r.Version, r.Kind));
-        GroupVersions = resources.Select(r => (r.Group, r.Version)).Distinct().ToList();
+        _builtIn = builtIn;
+        IsExtensible = extensible;
+        _snapshot = new CatalogSnapshot(builtIn, 0);
     }
 
-    /// <summary>The catalog of built-in kinds, in discovery order.</summary>
-    public static ResourceCatalog BuiltIn { get; } = Build();
+    /// <summary>The catalog of built-in kinds, in discovery order. It never changes.</summary>
+    public static ResourceCatalog BuiltIn { get; } = new(Build(), extensible: false);
 
-    /// <summary>Every resource, in discovery order (kubectl expands categories in this order).</summary>
-    public IReadOnlyList<ResourceInfo> Resources { get; }
+    /// <summary>Raised after custom resources were added or removed (the new snapshot is already visible).</summary>
+    public event EventHandler? Changed;
+
+    /// <summary>True when custom resources may be added (false for <see cref="BuiltIn"/>).</summary>
+    public bool IsExtensible { get; }
+
+    /// <summary>Counts the changes; readers that cache something built from the catalog rebuild when it moves.</summary>
+    public long Generation => _snapshot.Generation;
+
+    /// <summary>Every resource, in discovery order (kubectl expands categories in this order): built-in ones, then custom ones.</summary>
+    public IReadOnlyList<ResourceInfo> Resources => _snapshot.Resources;
 
     /// <summary>Served group/versions in discovery order; a group's first version is its preferred one.</summary>
-    public IReadOnlyList<(string Group, string Version)> GroupVersions { get; }
+    public IReadOnlyList<(string Group, string Version)> GroupVersions => _snapshot.GroupVersions;
 
-    public ResourceInfo? Find(string group, string version, string plural) =>
-        _byResource.TryGetValue((group, version, plural), out ResourceInfo? info) ? info : null;
+    /// <summary>A new catalog that starts with the built-in kinds and can serve custom resources.</summary>
+    public static ResourceCatalog CreateExtensible() => new(BuiltIn._builtIn, extensible: true);
 
-    public ResourceInfo? FindKind(string group, string version, string kind) =>
-        _byKind.TryGetValue((group, version, kind), out ResourceInfo? info) ? info : null;
+    public ResourceInfo? Find(string group, string version, string plural) => _snapshot.Find(group, version, plural);
 
-    private static ResourceCatalog Build()
+    public ResourceInfo? FindKind(string group, string version, string kind) => _snapshot.FindKind(group, version, kind);
+
+    /// <summary>
+    /// Serves <paramref name="resources"/> (the versions of one custom resource) under <paramref name="owner"/> (the CRD's name),
+    /// replacing what that owner served before. Throws when one of them is already served by someone else; the caller checks
+    /// names first (a conflict is the CRD's NamesAccepted=False, not an exception).
+    /// </summary>
+    public void SetCustomResources(string owner, IReadOnlyList<ResourceInfo> resources)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(resources);
+        if (!IsExtensible)
+        {
+            throw new InvalidOperationException("The built-in catalog cannot serve custom resources; use ResourceCatalog.CreateExtensible().");
+        }
+
+        lock (_writeLock)
+        {
+            Publish(_custom.SetItem(owner, [.. resources]));
+        }
+
+        Changed?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>Stops serving what <paramref name="owner"/> served; false when it served nothing.</summary>
+    public bool RemoveCustomResources(string owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        lock (_writeLock)
+        {
+            if (!_custom.ContainsKey(owner))
+            {
+                return false;
+            }
+
+            Publish(_custom.Remove(owner));
+        }
+
+        Changed?.Invoke(this, EventArgs.Empty);
+        return true;
+    }
+
+    /// <summary>Builds and swaps in the snapshot for <paramref name="custom"/>; throws (changing nothing) on a duplicate.</summary>
+    private void Publish(ImmutableSortedDictionary<string, IReadOnlyList<ResourceInfo>> custom)
+    {
+        // Custom resources follow the built-in ones, grouped by group, each group's versions in upstream's priority order
+        // (v1 before v1beta1 before v1alpha1), so a group's first version is its preferred one.
+        ResourceInfo[] customResources = [.. custom.Values.SelectMany(r => r)
+            .OrderBy(r => r.Group, StringComparer.Ordinal)
+            .ThenBy(r => r.Version, KubeVersionComparer.Instance)
+            .ThenBy(r => r.Plural, StringComparer.Ordinal)];
+        CatalogSnapshot snapshot;
+        try
+        {
+            snapshot = new CatalogSnapshot([.. _builtIn, .. customResources], _snapshot.Generation + 1);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException("A custom resource has the group, version and plural (or kind) of a resource already served.", ex);
+        }
+
+        _custom = custom;
+        _snapshot = snapshot;
+    }
+
+    private static List<ResourceInfo> Build()
     {
         var entities = new Dictionary<(string, string, string), (Type Type, KubernetesEntityAttribute Entity)>();
         var lists = new Dictionary<(string, string, string), Type>();
@@ -83,6 +160,6 @@ public sealed class ResourceCatalog
                 listType));
         }
 
-        return new ResourceCatalog(resources);
+        return resources;
     }
 }

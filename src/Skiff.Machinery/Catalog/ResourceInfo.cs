@@ -36,5 +36,8 @@ public sealed record ResourceInfo(
     /// <summary>True when the resource is only a request (reviews, bindings) and is never stored.</summary>
     public bool IsVirtual => !Verbs.Contains("get");
 
+    /// <summary>True for a resource a CustomResourceDefinition serves (its objects are <see cref="CustomResource"/>).</summary>
+    public bool IsCustom => ClrType == typeof(CustomResource);
+
     public bool HasSubresource(string name) => Subresources.Contains(name);
 }

@@ -24,6 +24,14 @@ internal abstract class ResourceStrategy
     /// </summary>
     public virtual bool ReturnsDeletedObject => false;
 
+    /// <summary>
+    /// Works on a create or update body before it is decoded, after its apiVersion and kind were checked (custom resources
+    /// apply their schema's defaults and prune unknown fields here, reporting them as the request's fieldValidation says).
+    /// </summary>
+    public virtual void PrepareJson(Skiff.Machinery.Catalog.ResourceInfo resource, System.Text.Json.Nodes.JsonObject json, WriteRequest request)
+    {
+    }
+
     /// <summary>Defaults and a reset status for a new object.</summary>
     public virtual void PrepareForCreate(IKubernetesObject<V1ObjectMeta> item, ApiContext context)
     {

@@ -17,7 +17,8 @@ namespace Skiff.ControlPlane.Controllers.Namespace;
 
 /// <summary>
 /// Upstream's namespace lifecycle controller: once a namespace has a deletionTimestamp, deletes every namespaced object in it
-/// (every stored, namespaced resource of the <see cref="ResourceCatalog"/> with list and delete, no discovery needed), and
+/// (every stored, namespaced resource of the <see cref="ResourceCatalog"/> with list and delete, plus custom resources found
+/// through discovery), and
 /// when nothing is left removes the <c>kubernetes</c> finalizer through <c>/finalize</c>, after which the API server removes
 /// the namespace. Objects that take time to go (pods with a grace period, objects with finalizers) requeue the namespace.
 /// </summary>
@@ -30,6 +31,7 @@ public sealed partial class NamespaceController : Controller
 
     private readonly IKubernetes _client;
     private readonly ResourceInfo[] _resources;
+    private readonly HashSet<string> _builtInGroups;
     private readonly ILogger<NamespaceController> _logger;
     private SharedInformer<V1Namespace>? _namespaces;
 
@@ -43,6 +45,7 @@ public sealed partial class NamespaceController : Controller
         _logger = logger;
         _resources = [.. ResourceCatalog.BuiltIn.Resources.Where(r =>
             r.Namespaced && !r.IsVirtual && r.Verbs.Contains("list") && r.Verbs.Contains("delete"))];
+        _builtInGroups = [.. ResourceCatalog.BuiltIn.GroupVersions.Select(gv => gv.Group)];
     }
 
     protected override void AddInformerHandlers(SharedInformerFactory informers)
@@ -82,7 +85,17 @@ public sealed partial class NamespaceController : Controller
         var failures = new List<string>();
         var remaining = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var finalizersLeft = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (ResourceInfo resource in _resources)
+        IReadOnlyList<ResourceInfo> custom = [];
+        try
+        {
+            custom = await DiscoverCustomResourcesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception failure) when (failure is HttpRequestException or InvalidOperationException or JsonException)
+        {
+            failures.Add($"discovery: {failure.Message}");
+        }
+
+        foreach (ResourceInfo resource in _resources.Concat(custom))
         {
             try
             {
