@@ -57,7 +57,13 @@ public static class ApiServerServiceCollectionExtensions
         services.AddSingleton<ITokenAuthenticator>(sp => sp.GetRequiredService<ServiceAccountTokens>());
         services.TryAddSingleton<RequestAuthenticator>();
         // Authorizers in order (the first Allow or Deny decides) and admission plugins in order (mutating, then validating).
-        services.AddSingleton<IAuthorizer, InterimAuthorizer>();
+        // Upstream's order: system:masters, then Node, then RBAC.
+        services.AddSingleton<IAuthorizer, PrivilegedGroupAuthorizer>();
+        services.AddSingleton<IAuthorizer, NodeAuthorizer>();
+        services.TryAddSingleton<RbacAuthorizer>();
+        services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<RbacAuthorizer>());
+        services.TryAddSingleton<PolicyBootstrap>();
+        services.AddHostedService<ClusterRoleAggregator>();
         services.TryAddSingleton<AuthorizerChain>();
         AddAdmissionPlugins(services);
         services.TryAddSingleton<Admission.AdmissionChain>();
@@ -124,6 +130,7 @@ public static class ApiServerServiceCollectionExtensions
     /// </summary>
     private static void AddAdmissionPlugins(IServiceCollection services)
     {
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.NodeRestrictionAdmission>();
     }
 
     private static IEnumerable<KeyValuePair<string, ResourceStrategy>> Strategies()

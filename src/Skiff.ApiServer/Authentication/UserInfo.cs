@@ -7,4 +7,7 @@ public sealed record UserInfo(string Name, IReadOnlyList<string> Groups, string 
     public static UserInfo ApiServer { get; } = new("system:apiserver", ["system:masters", "system:authenticated"]);
 
     public bool IsMaster => Groups.Contains("system:masters");
+
+    /// <summary>Extra attributes (upstream's user.Info.GetExtra), set by impersonation and access reviews; empty otherwise.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Extra { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 }

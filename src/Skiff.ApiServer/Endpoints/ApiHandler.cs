@@ -76,6 +76,7 @@ internal sealed partial class ApiHandler
         try
         {
             UserInfo user = await _authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
+            user = await Impersonation.ApplyAsync(context, user, _authorizer, context.RequestAborted);
             context.Items[typeof(UserInfo)] = user;
             await DispatchAsync(context, user);
         }
@@ -153,9 +154,10 @@ internal sealed partial class ApiHandler
         // The metrics take verb and resource from here; the request is counted once the handler returns.
         context.Items[typeof(RequestInfo)] = request;
         var attributes = new AuthorizationAttributes(user, request.Verb, request.Resource.Group, request.Resource.Plural, request.Subresource, request.Namespace, request.Name);
-        if (!(await _authorizer.AuthorizeAsync(attributes, context.RequestAborted)).Allowed)
+        (bool allowed, string reason) = await _authorizer.AuthorizeAsync(attributes, context.RequestAborted);
+        if (!allowed)
         {
-            throw ApiErrors.Forbidden(user.Name, request.Verb, request.Resource.Group, request.Resource.Plural, request.Namespace);
+            throw AuthorizationErrors.Forbidden(attributes, reason);
         }
 
         await ServeResourceAsync(context, request, user);
