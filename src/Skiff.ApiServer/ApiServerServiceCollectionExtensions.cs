@@ -88,9 +88,18 @@ public static class ApiServerServiceCollectionExtensions
         return endpoints;
     }
 
-    /// <summary>Blocks until the watch cache holds the store's content (the API's readiness).</summary>
-    public static Task WaitForApiReadyAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
-        services.GetRequiredService<ApiWatchCache>().Ready.WaitAsync(cancellationToken);
+    /// <summary>
+    /// Blocks until the watch cache holds the store's content and the bootstrap objects (with the default RBAC policy) exist,
+    /// as upstream's readiness waits for its rbac/bootstrap-roles hook: components started after this find their roles.
+    /// </summary>
+    public static async Task WaitForApiReadyAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await services.GetRequiredService<ApiWatchCache>().Ready.WaitAsync(cancellationToken);
+        foreach (ClusterBootstrap bootstrap in services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClusterBootstrap>())
+        {
+            await bootstrap.Done.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>
     /// Replaces the store registration with a wrapper that times each call (<c>etcd_request_duration_seconds</c>) and changes
