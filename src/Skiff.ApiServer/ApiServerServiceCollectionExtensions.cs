@@ -62,7 +62,13 @@ public static class ApiServerServiceCollectionExtensions
         services.AddSingleton<ITokenAuthenticator>(sp => sp.GetRequiredService<ServiceAccountTokens>());
         services.TryAddSingleton<RequestAuthenticator>();
         // Authorizers in order (the first Allow or Deny decides) and admission plugins in order (mutating, then validating).
-        services.AddSingleton<IAuthorizer, InterimAuthorizer>();
+        // Upstream's order: system:masters, then Node, then RBAC.
+        services.AddSingleton<IAuthorizer, PrivilegedGroupAuthorizer>();
+        services.AddSingleton<IAuthorizer, NodeAuthorizer>();
+        services.TryAddSingleton<RbacAuthorizer>();
+        services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<RbacAuthorizer>());
+        services.TryAddSingleton<PolicyBootstrap>();
+        services.AddHostedService<ClusterRoleAggregator>();
         services.TryAddSingleton<AuthorizerChain>();
         AddAdmissionPlugins(services);
         services.TryAddSingleton<Admission.AdmissionChain>();
@@ -93,9 +99,18 @@ public static class ApiServerServiceCollectionExtensions
         return endpoints;
     }
 
-    /// <summary>Blocks until the watch cache holds the store's content (the API's readiness).</summary>
-    public static Task WaitForApiReadyAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
-        services.GetRequiredService<ApiWatchCache>().Ready.WaitAsync(cancellationToken);
+    /// <summary>
+    /// Blocks until the watch cache holds the store's content and the bootstrap objects (with the default RBAC policy) exist,
+    /// as upstream's readiness waits for its rbac/bootstrap-roles hook: components started after this find their roles.
+    /// </summary>
+    public static async Task WaitForApiReadyAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await services.GetRequiredService<ApiWatchCache>().Ready.WaitAsync(cancellationToken);
+        foreach (ClusterBootstrap bootstrap in services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClusterBootstrap>())
+        {
+            await bootstrap.Done.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>
     /// Replaces the store registration with a wrapper that times each call (<c>etcd_request_duration_seconds</c>) and changes
@@ -139,6 +154,7 @@ public static class ApiServerServiceCollectionExtensions
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.NamespaceLifecycleAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.LimitRangerAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.ServiceAccountAdmission>();
+        services.AddSingleton<Admission.IAdmissionPlugin, Admission.NodeRestrictionAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.PodSecurityAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.PriorityAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.DefaultTolerationSecondsAdmission>();

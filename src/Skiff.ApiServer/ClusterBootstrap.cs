@@ -21,6 +21,7 @@ internal sealed partial class ClusterBootstrap(
     ObjectRegistry registry,
     ApiWatchCache cache,
     ResourceCatalog catalog,
+    Authorization.PolicyBootstrap policy,
     IOptions<ApiServerOptions> options,
     ILogger<ClusterBootstrap> logger) : BackgroundService
 {
@@ -90,6 +91,7 @@ internal sealed partial class ClusterBootstrap(
             ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = settings.SecurePort, ["protocol"] = "TCP" }),
         }, write, stoppingToken);
         await EnsureClusterDnsAsync(settings, write, stoppingToken);
+        await policy.EnsureAsync(stoppingToken);
         string advertised = settings.AdvertiseAddress.ToString();
         LogBootstrapped(logger, clusterIp, advertised, port);
         _done.TrySetResult();

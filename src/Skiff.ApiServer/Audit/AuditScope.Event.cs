@@ -25,7 +25,7 @@ internal sealed partial class AuditScope
             ["verb"] = Attributes().Verb,
             ["user"] = User is null ? new JsonObject() : UserJson(User),
         };
-        if (_context.Items.TryGetValue(ImpersonatedUserItem, out object? impersonated) && impersonated is UserInfo impersonatedUser)
+        if (ImpersonatedUser is { } impersonatedUser)
         {
             result["impersonatedUser"] = UserJson(impersonatedUser);
         }

@@ -13,16 +13,11 @@ namespace Skiff.ApiServer.Audit;
 /// auditing is off (<see cref="Of"/> returns null).
 /// </summary>
 /// <remarks>
-/// Impersonation hook: the filter that impersonates puts the impersonated <see cref="UserInfo"/> into
-/// <c>HttpContext.Items[AuditScope.ImpersonatedUserItem]</c> (the string <c>"skiff.impersonatedUser"</c>). The event's
-/// <c>user</c> stays the authenticated requester given to <see cref="Authenticated"/> (the policy matches on that user, as
-/// upstream's does); <c>impersonatedUser</c> is read from the item each time an event is written.
+/// The event's <c>user</c> is the authenticated requester given to <see cref="Authenticated"/> (the policy matches on that
+/// user, as upstream's does); a request that impersonates also carries the user it acts as (<see cref="Impersonated"/>).
 /// </remarks>
 internal sealed partial class AuditScope
 {
-    /// <summary>The <c>HttpContext.Items</c> key under which impersonation leaves the impersonated <see cref="UserInfo"/>.</summary>
-    public const string ImpersonatedUserItem = "skiff.impersonatedUser";
-
     private readonly HttpContext _context;
     private readonly AuditRecorder _recorder;
     private AuditDecision? _decision;
@@ -58,8 +53,14 @@ internal sealed partial class AuditScope
     /// <summary>The annotations admission may add to for this request (a throwaway dictionary when auditing is off).</summary>
     public static Dictionary<string, string> AnnotationsOf(HttpContext context) => Of(context)?.Annotations ?? new(StringComparer.Ordinal);
 
+    /// <summary>The user the requester acts as through impersonation headers; null when it does not impersonate.</summary>
+    public UserInfo? ImpersonatedUser { get; private set; }
+
     /// <summary>Authentication succeeded: the event's <c>user</c>.</summary>
     public void Authenticated(UserInfo user) => User = user;
+
+    /// <summary>Impersonation succeeded: the event's <c>impersonatedUser</c>.</summary>
+    public void Impersonated(UserInfo user) => ImpersonatedUser = user;
 
     /// <summary>
     /// The authorizer decided. The RequestReceived event is written first (upstream writes it before authorization), then

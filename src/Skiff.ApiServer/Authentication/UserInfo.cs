@@ -11,8 +11,9 @@ public sealed record UserInfo(string Name, IReadOnlyList<string> Groups, string 
     public bool IsMaster => Groups.Contains("system:masters");
 
     /// <summary>
-    /// Upstream's user extra: what else the authenticator vouches for (a service-account token's pod, node and credential id
-    /// under <c>authentication.kubernetes.io/…</c>); empty for certificates.
+    /// Upstream's user extra (user.Info.GetExtra): what else the authenticator vouches for (a service-account token's pod,
+    /// node and credential id under <c>authentication.kubernetes.io/…</c>), or what impersonation and access reviews name;
+    /// empty for certificates.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Extra { get; init; } = FrozenDictionary<string, IReadOnlyList<string>>.Empty;
 }

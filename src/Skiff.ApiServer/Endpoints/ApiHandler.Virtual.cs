@@ -24,7 +24,7 @@ internal sealed partial class ApiHandler
         {
             ("selfsubjectreviews", _) => Review(body, "authentication.k8s.io/v1", "SelfSubjectReview", new JsonObject { ["userInfo"] = UserJson(user) }),
             ("selfsubjectaccessreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectAccessReview", await AccessStatusAsync(user, body, context.RequestAborted)),
-            ("selfsubjectrulesreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectRulesReview", RulesStatus(user)),
+            ("selfsubjectrulesreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectRulesReview", RulesStatus(user, body)),
             ("subjectaccessreviews" or "localsubjectaccessreviews", _) => Review(body, request.Resource.ApiVersion, request.Resource.Kind, await AccessStatusAsync(SubjectOf(body), body, context.RequestAborted)),
             ("tokenreviews", _) => Review(body, "authentication.k8s.io/v1", "TokenReview", await TokenStatusAsync(body, context.RequestAborted)),
             ("bindings", _) or ("pods", "binding") => await BindAsync(request, body, context.RequestAborted),
@@ -71,7 +71,13 @@ internal sealed partial class ApiHandler
         JsonNode? spec = review["spec"];
         string name = spec?["user"]?.GetValue<string>() ?? string.Empty;
         string[] groups = spec?["groups"] is JsonArray list ? [.. list.Select(g => g?.GetValue<string>() ?? string.Empty)] : [];
-        return new UserInfo(name, groups);
+        var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach ((string key, JsonNode? values) in spec?["extra"] as JsonObject ?? [])
+        {
+            extra[key] = values is JsonArray array ? [.. array.Select(v => v?.GetValue<string>() ?? string.Empty)] : [];
+        }
+
+        return new UserInfo(name, groups, spec?["uid"]?.GetValue<string>() ?? string.Empty) { Extra = extra };
     }
 
     /// <summary>An access review's answer: the authorizer chain asked about the review's resource or non-resource attributes.</summary>
@@ -84,8 +90,13 @@ internal sealed partial class ApiHandler
         AuthorizationAttributes attributes = resource is not null || nonResource is null
             ? new AuthorizationAttributes(user, Text(resource, "verb") ?? string.Empty, Text(resource, "group") ?? string.Empty, Text(resource, "resource") ?? string.Empty, Text(resource, "subresource"), Text(resource, "namespace"), Text(resource, "name"))
             : new AuthorizationAttributes(user, Text(nonResource, "verb") ?? string.Empty, string.Empty, string.Empty, null, null, null, Text(nonResource, "path") ?? "/");
-        (bool allowed, string reason) = await _authorizer.AuthorizeAsync(attributes, cancellationToken);
-        var status = new JsonObject { ["allowed"] = allowed };
+        (AuthorizationDecision decision, string reason) = await _authorizer.DecideAsync(attributes, cancellationToken);
+        var status = new JsonObject { ["allowed"] = decision == AuthorizationDecision.Allow };
+        if (decision == AuthorizationDecision.Deny)
+        {
+            status["denied"] = true;
+        }
+
         if (reason.Length > 0)
         {
             status["reason"] = reason;
@@ -94,27 +105,35 @@ internal sealed partial class ApiHandler
         return status;
     }
 
-    private static JsonObject RulesStatus(UserInfo user)
+    /// <summary>SelfSubjectRulesReview: the rules the authorizers (system:masters, Node, RBAC) list for the caller in spec.namespace.</summary>
+    private JsonObject RulesStatus(UserInfo user, JsonObject review)
     {
+        string ns = review["spec"]?["namespace"]?.GetValue<string>() ?? string.Empty;
+        ResolvedRules resolved = _authorizer.RulesFor(user, ns);
         var resourceRules = new JsonArray();
         var nonResourceRules = new JsonArray();
-        if (user.IsMaster)
+        foreach (k8s.Models.V1PolicyRule rule in resolved.Rules)
         {
-            resourceRules.Add(new JsonObject { ["verbs"] = new JsonArray("*"), ["apiGroups"] = new JsonArray("*"), ["resources"] = new JsonArray("*") });
-            nonResourceRules.Add(new JsonObject { ["verbs"] = new JsonArray("*"), ["nonResourceURLs"] = new JsonArray("*") });
-        }
-        else
-        {
-            resourceRules.Add(new JsonObject
+            JsonObject json = JsonSerializer.SerializeToNode(rule, Machinery.Json.SkiffJson.Options)!.AsObject();
+            if (rule.NonResourceURLs is { Count: > 0 })
             {
-                ["verbs"] = new JsonArray("create"),
-                ["apiGroups"] = new JsonArray("authorization.k8s.io"),
-                ["resources"] = new JsonArray("selfsubjectaccessreviews", "selfsubjectrulesreviews"),
-            });
-            resourceRules.Add(new JsonObject { ["verbs"] = new JsonArray("create"), ["apiGroups"] = new JsonArray("authentication.k8s.io"), ["resources"] = new JsonArray("selfsubjectreviews") });
+                nonResourceRules.Add(new JsonObject { ["verbs"] = json["verbs"]?.DeepClone(), ["nonResourceURLs"] = json["nonResourceURLs"]?.DeepClone() });
+            }
+
+            if (rule.Resources is { Count: > 0 })
+            {
+                json.Remove("nonResourceURLs");
+                resourceRules.Add(json);
+            }
         }
 
-        return new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = false };
+        var status = new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = resolved.Incomplete };
+        if (resolved.EvaluationError.Length > 0)
+        {
+            status["evaluationError"] = resolved.EvaluationError;
+        }
+
+        return status;
     }
 
     /// <summary>The scheduler's write: sets spec.nodeName once (409 if the pod is already bound) and marks it scheduled.</summary>

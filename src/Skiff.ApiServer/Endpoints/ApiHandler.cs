@@ -84,9 +84,16 @@ internal sealed partial class ApiHandler
     {
         try
         {
-            UserInfo user = await _authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
+            UserInfo requester = await _authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
+            Audit.AuditScope? audit = Audit.AuditScope.Of(context);
+            audit?.Authenticated(requester);
+            UserInfo user = await Impersonation.ApplyAsync(context, requester, _authorizer, context.RequestAborted);
+            if (!ReferenceEquals(user, requester))
+            {
+                audit?.Impersonated(user);
+            }
+
             context.Items[typeof(UserInfo)] = user;
-            Audit.AuditScope.Of(context)?.Authenticated(user);
             await DispatchAsync(context, user);
         }
         catch (StatusException ex)
@@ -167,7 +174,7 @@ internal sealed partial class ApiHandler
         Audit.AuditScope.Of(context)?.Authorized(allowed, reason);
         if (!allowed)
         {
-            throw ApiErrors.Forbidden(user.Name, request.Verb, request.Resource.Group, request.Resource.Plural, request.Namespace);
+            throw AuthorizationErrors.Forbidden(attributes, reason);
         }
 
         await ServeResourceAsync(context, request, user);

@@ -28,6 +28,7 @@ internal sealed class MetricsEndpoint(
         try
         {
             UserInfo user = await authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
+            user = await Impersonation.ApplyAsync(context, user, authorizer, context.RequestAborted);
             if (!(await authorizer.AuthorizeAsync(new AuthorizationAttributes(user, "get", string.Empty, string.Empty, null, null, null, Path), context.RequestAborted)).Allowed)
             {
                 throw new StatusException(403, "Forbidden", $"forbidden: User \"{user.Name}\" cannot get path \"{Path}\"");

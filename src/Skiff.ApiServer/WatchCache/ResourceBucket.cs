@@ -18,6 +18,10 @@ internal sealed class ResourceBucket
     private long _oldestRetained;
     private long _jsonBytes;
     private long _approximateBytes;
+    private long _version;
+
+    /// <summary>Grows with every change and relist, so readers that index the content (RBAC) know when to rebuild.</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>Replaces the content after a (re)list at <paramref name="revision"/>, closing every watcher.</summary>
     public void Reset(IEnumerable<CachedObject> objects, long revision)
@@ -40,6 +44,7 @@ internal sealed class ResourceBucket
             }
 
             _watchers.Clear();
+            Interlocked.Increment(ref _version);
         }
     }
 
@@ -57,6 +62,8 @@ internal sealed class ResourceBucket
             {
                 Put(change.Object);
             }
+
+            Interlocked.Increment(ref _version);
 
             _history.Enqueue(change);
             if (_history.Count > HistoryLimit)

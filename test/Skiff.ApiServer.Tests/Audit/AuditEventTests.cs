@@ -120,18 +120,21 @@ public sealed class AuditEventTests
     }
 
     [Fact]
-    public async Task HandleAsync_ImpersonatedUserItem_AppearsBesideTheRequester()
+    public async Task HandleAsync_ImpersonationHeaders_ImpersonatedUserAppearsBesideTheRequester()
     {
         await using var harness = new AuditHarness(Policy("Metadata") + "omitStages: [RequestReceived]\n");
         await harness.StartAsync();
 
-        // What the impersonation filter does: it leaves the impersonated user in the item the audit reads.
         await harness.SendAsync(
             "GET", "/api/v1/namespaces/demo/configmaps/missing",
-            prepare: c => c.Items[Skiff.ApiServer.Audit.AuditScope.ImpersonatedUserItem] = new Skiff.ApiServer.Authentication.UserInfo("bob", ["dev"]));
+            prepare: c =>
+            {
+                c.Request.Headers["Impersonate-User"] = "bob";
+                c.Request.Headers["Impersonate-Group"] = "dev";
+            });
 
         JsonObject complete = (await harness.EventsAsync()).Single();
         Assert.Equal("admin", complete["user"]!["username"]!.GetValue<string>());
-        Assert.Equal("""{"username":"bob","groups":["dev"]}""", complete["impersonatedUser"]!.ToJsonString());
+        Assert.Equal("""{"username":"bob","groups":["dev","system:authenticated"]}""", complete["impersonatedUser"]!.ToJsonString());
     }
 }

@@ -1,0 +1,46 @@
+using k8s.Models;
+using Skiff.Machinery.Errors;
+
+namespace Skiff.ApiServer.Authorization;
+
+/// <summary>Upstream's 403 for a refused request: who, which verb, which resource (with subresource) or path, and where.</summary>
+internal static class AuthorizationErrors
+{
+    public static StatusException Forbidden(AuthorizationAttributes attributes, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        string message;
+        if (!attributes.IsResourceRequest)
+        {
+            message = $"User \"{attributes.User.Name}\" cannot {attributes.Verb} path \"{attributes.Path}\"";
+        }
+        else
+        {
+            string resource = string.IsNullOrEmpty(attributes.Subresource) ? attributes.Resource : attributes.Resource + "/" + attributes.Subresource;
+            message = $"User \"{attributes.User.Name}\" cannot {attributes.Verb} resource \"{resource}\" in API group \"{attributes.ApiGroup}\""
+                + (string.IsNullOrEmpty(attributes.Namespace) ? " at the cluster scope" : $" in the namespace \"{attributes.Namespace}\"");
+        }
+
+        if (reason.Length > 0)
+        {
+            message += ": " + reason;
+        }
+
+        return Forbidden(attributes.ApiGroup, attributes.Resource, attributes.Name, message);
+    }
+
+    /// <summary>upstream's NewForbidden: <c>pods "web" is forbidden: ...</c>, or <c>forbidden: ...</c> without a resource.</summary>
+    public static StatusException Forbidden(string group, string resource, string? name, string cause)
+    {
+        string qualified = ApiErrors.Qualified(group, resource);
+        string message = resource.Length == 0 ? $"forbidden: {cause}"
+            : string.IsNullOrEmpty(name) ? $"{qualified} is forbidden: {cause}"
+            : $"{qualified} \"{name}\" is forbidden: {cause}";
+        return new StatusException(403, "Forbidden", message, new V1StatusDetails
+        {
+            Name = string.IsNullOrEmpty(name) ? null : name,
+            Group = string.IsNullOrEmpty(group) ? null : group,
+            Kind = resource.Length == 0 ? null : resource,
+        });
+    }
+}
