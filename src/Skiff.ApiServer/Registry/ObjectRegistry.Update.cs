@@ -103,7 +103,7 @@ internal sealed partial class ObjectRegistry
         {
             // A status write changes only the status; everything else stays as stored.
             JsonObject merged = current.DeepClone().AsObject();
-            merged["status"] = ObjectCodec.Encode(item)["status"]?.DeepClone();
+            SetStatus(merged, ObjectCodec.Encode(item)["status"]);
             item = ObjectCodec.Decode(resource, merged, FieldValidation.Ignore, []);
         }
         else if (strategy.PreservesStatus && resource.HasSubresource("status") && subresource != "binding")
@@ -111,7 +111,7 @@ internal sealed partial class ObjectRegistry
             // The main resource cannot change status (kubectl edit may send it; upstream ignores it). A binding sets both
             // spec.nodeName and the PodScheduled condition, as upstream's binding storage does.
             JsonObject withOldStatus = ObjectCodec.Encode(item);
-            withOldStatus["status"] = current["status"]?.DeepClone();
+            SetStatus(withOldStatus, current["status"]);
             item = ObjectCodec.Decode(resource, withOldStatus, FieldValidation.Ignore, []);
         }
 
@@ -220,6 +220,22 @@ internal sealed partial class ObjectRegistry
 
         newJson["metadata"]!["resourceVersion"] = Revision(result.Revision);
         return newJson;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="status"/> (a copy) into the object, or removes the field when there is none: an explicit JSON null
+    /// would reach custom resources' schemas, which refuse null for an object-typed status.
+    /// </summary>
+    private static void SetStatus(JsonObject json, JsonNode? status)
+    {
+        if (status is null)
+        {
+            json.Remove("status");
+        }
+        else
+        {
+            json["status"] = status.DeepClone();
+        }
     }
 
     private static JsonObject WithoutManagedFields(JsonObject json)

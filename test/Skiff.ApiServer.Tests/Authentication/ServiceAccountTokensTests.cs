@@ -39,6 +39,9 @@ public sealed class ServiceAccountTokensTests : IAsyncLifetime, IAsyncDisposable
 
     public async Task InitializeAsync()
     {
+        // The default roles (system:basic-user lets every authenticated user ask who it is), as the server creates them.
+        await _harness.CreateNamespaceAsync("kube-system");
+        await _harness.Provider.GetRequiredService<Skiff.ApiServer.Authorization.PolicyBootstrap>().EnsureAsync(CancellationToken.None);
         await _harness.CreateNamespaceAsync("demo");
         await SendAsync("POST", "/api/v1/namespaces/demo/serviceaccounts", """{"metadata":{"name":"robot"}}""");
         await SendAsync("POST", "/api/v1/namespaces/demo/pods", """{"metadata":{"name":"web"},"spec":{"serviceAccountName":"robot","containers":[{"name":"app","image":"busybox"}]}}""");

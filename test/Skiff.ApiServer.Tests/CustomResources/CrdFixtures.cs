@@ -17,7 +17,8 @@ internal static class CrdFixtures
               "spec":{"type":"object","properties":{
                 "cronSpec":{"type":"string","description":"The cron schedule."},
                 "image":{"type":"string"},
-                "replicas":{"type":"integer","minimum":0,"maximum":10,"default":1}}},
+                "replicas":{"type":"integer","minimum":0,"maximum":10,"default":1},
+                "extra":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}},
               "status":{"type":"object","properties":{"replicas":{"type":"integer"},"labelSelector":{"type":"string"}}}}}
             """;
         JsonObject crd = JsonNode.Parse($$$$"""

@@ -28,6 +28,7 @@ internal sealed class CustomResourceDefinitionStrategy : ResourceStrategy
             crd.Metadata.Finalizers.Add(CleanupFinalizer);
         }
 
+        CustomResourceDefinitionDefaults.Apply(crd);
         crd.Status = new V1CustomResourceDefinitionStatus { StoredVersions = [] };
         AddStorageVersion(crd);
     }
@@ -36,6 +37,7 @@ internal sealed class CustomResourceDefinitionStrategy : ResourceStrategy
     {
         if (item is V1CustomResourceDefinition crd)
         {
+            CustomResourceDefinitionDefaults.Apply(crd);
             AddStorageVersion(crd);
         }
     }
