@@ -12,7 +12,7 @@ namespace Skiff.ApiServer.Endpoints;
 internal static class BodyReader
 {
     // Upstream's limit for a request body is 3 MiB; objects must still fit the store's 1.5 MiB.
-    private const int MaxBodyBytes = 3 * 1024 * 1024;
+    internal const int MaxBodyBytes = 3 * 1024 * 1024;
 
     public static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
     {

@@ -41,13 +41,6 @@ internal sealed partial class ObjectRegistry
     {
         V1ObjectMeta metadata = item.Metadata;
         ApiContext context = Context(request);
-        metadata.Uid = Guid.NewGuid().ToString();
-        metadata.CreationTimestamp = context.Now;
-        metadata.ResourceVersion = null;
-        metadata.DeletionTimestamp = null;
-        metadata.DeletionGracePeriodSeconds = null;
-        metadata.SelfLink = null;
-        ManagedFields.Record(item, request.FieldManager, "Update", resource.ApiVersion, context.Now);
         bool stored = false;
         var admission = new Admission.AdmissionAttributes
         {
@@ -65,7 +58,21 @@ internal sealed partial class ObjectRegistry
         };
         await _admission.AdmitAsync(admission, cancellationToken);
         item = admission.Object ?? item;
+
+        // The system fields are set after mutating admission (upstream's BeforeCreate), so no plugin or webhook can choose
+        // them: a patch adding a deletionTimestamp or a uid has no effect.
+        item.Metadata ??= new V1ObjectMeta();
+        item.Metadata.Name = metadata.Name;
+        item.Metadata.NamespaceProperty = metadata.NamespaceProperty;
         metadata = item.Metadata;
+        metadata.Uid = Guid.NewGuid().ToString();
+        metadata.CreationTimestamp = context.Now;
+        metadata.ResourceVersion = null;
+        metadata.DeletionTimestamp = null;
+        metadata.DeletionGracePeriodSeconds = null;
+        metadata.SelfLink = null;
+        metadata.Generation = null;
+        ManagedFields.Record(item, request.FieldManager, "Update", resource.ApiVersion, context.Now);
         try
         {
             await strategy.PrepareForCreateAsync(item, context, cancellationToken);
@@ -76,6 +83,7 @@ internal sealed partial class ObjectRegistry
 
             Validate(resource, strategy, item, null);
             await strategy.AdmitAsync(item, null, context, cancellationToken);
+            admission.Object = item;
             await _admission.ValidateAsync(admission, cancellationToken);
             JsonObject json = ObjectCodec.Encode(item);
             byte[] bytes = ObjectCodec.ToStored(json);

@@ -99,6 +99,28 @@ internal sealed partial class ObjectRegistry
         strategy.PrepareJson(resource, desired, request);
         IKubernetesObject<V1ObjectMeta> old = ObjectCodec.Decode(resource, current, FieldValidation.Ignore, []);
         IKubernetesObject<V1ObjectMeta> item = ObjectCodec.Decode(resource, desired, request.Validation, request.Warnings);
+        ApiContext context = Context(request);
+        var admission = new Admission.AdmissionAttributes
+        {
+            Resource = resource,
+            Subresource = subresource,
+            Operation = Admission.AdmissionOperation.Update,
+            Namespace = ns,
+            Name = name,
+            User = request.User,
+            RequestResource = request.RequestResource,
+            DryRun = request.DryRun,
+            Object = item,
+            OldObject = old,
+            Context = context,
+            Warnings = request.Warnings,
+            AuditAnnotations = request.AuditAnnotations,
+        };
+        await _admission.AdmitAsync(admission, cancellationToken);
+        item = admission.Object ?? item;
+
+        // What follows is upstream's BeforeUpdate: it runs after mutating admission, so no plugin or webhook can set the status
+        // of a main-resource write, the identity fields or a deletionTimestamp.
         if (subresource == "status")
         {
             // A status write changes only the status; everything else stays as stored.
@@ -130,26 +152,6 @@ internal sealed partial class ObjectRegistry
         List<V1ManagedFieldsEntry>? appliedOwnership = request.IsApply ? metadata.ManagedFields?.ToList() : null;
         metadata.ManagedFields = oldMetadata.ManagedFields;
 
-        ApiContext context = Context(request);
-        var admission = new Admission.AdmissionAttributes
-        {
-            Resource = resource,
-            Subresource = subresource,
-            Operation = Admission.AdmissionOperation.Update,
-            Namespace = ns,
-            Name = name,
-            User = request.User,
-            RequestResource = request.RequestResource,
-            DryRun = request.DryRun,
-            Object = item,
-            OldObject = old,
-            Context = context,
-            Warnings = request.Warnings,
-            AuditAnnotations = request.AuditAnnotations,
-        };
-        await _admission.AdmitAsync(admission, cancellationToken);
-        item = admission.Object ?? item;
-        metadata = item.Metadata;
         strategy.PrepareForUpdate(item, old, context);
         JsonObject oldJson = ObjectCodec.Encode(old);
         JsonObject newJson = ObjectCodec.Encode(item);
@@ -160,6 +162,7 @@ internal sealed partial class ObjectRegistry
 
         Validate(resource, strategy, item, old);
         await strategy.AdmitAsync(item, old, context, cancellationToken);
+        admission.Object = item;
         await _admission.ValidateAsync(admission, cancellationToken);
         if (JsonNode.DeepEquals(WithoutManagedFields(ObjectCodec.Encode(item)), WithoutManagedFields(oldJson)))
         {

@@ -164,7 +164,8 @@ internal sealed class WebhookClient(ServiceEndpointResolver resolver, TimeProvid
             handler.ConnectCallback = ConnectToServiceAsync;
         }
 
-        return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        // A webhook's answer is bounded like a request body: a larger one fails the call (and its failurePolicy decides).
+        return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = Endpoints.BodyReader.MaxBodyBytes };
     }
 
     /// <summary>Dials the pod behind <c>&lt;service&gt;.&lt;namespace&gt;.svc</c>; TLS still checks that name.</summary>
