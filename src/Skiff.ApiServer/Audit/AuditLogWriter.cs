@@ -4,14 +4,16 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Skiff.ApiServer.Instrumentation;
 
 namespace Skiff.ApiServer.Audit;
 
 /// <summary>
 /// Writes audit events, one JSON object per line, to <c>--audit-log-path</c> (or stdout for "-"). Requests only hand a line
 /// to a bounded queue; one loop here does the disk writes, so a slow disk never holds a request. When the queue is full
-/// the event is dropped and counted (logged as 2511), as upstream's non-blocking backends do. The loop stops on
-/// cancellation after writing what is queued, and rotates the file at <c>--audit-log-maxsize</c> MB.
+/// the event is dropped and counted (logged as 2511), as upstream's non-blocking backends do; events a disk error loses are
+/// counted with them, and both show as <c>apiserver_audit_error_total{plugin="log"}</c>. The loop stops on cancellation
+/// after writing what is queued, and rotates the file at <c>--audit-log-maxsize</c> MB.
 /// </summary>
 internal sealed partial class AuditLogWriter : BackgroundService
 {
@@ -30,9 +32,10 @@ internal sealed partial class AuditLogWriter : BackgroundService
     private readonly int _maxBackups;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AuditLogWriter> _logger;
+    private readonly ApiServerMetrics _metrics;
     private long _dropped;
 
-    public AuditLogWriter(IOptions<ApiServerOptions> options, TimeProvider timeProvider, ILogger<AuditLogWriter> logger)
+    public AuditLogWriter(IOptions<ApiServerOptions> options, TimeProvider timeProvider, ApiServerMetrics metrics, ILogger<AuditLogWriter> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _path = options.Value.AuditLogPath;
@@ -40,6 +43,7 @@ internal sealed partial class AuditLogWriter : BackgroundService
         _maxBackups = options.Value.AuditLogMaxBackup;
         _timeProvider = timeProvider;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>False without a log path: no events are produced at all.</summary>
@@ -61,10 +65,11 @@ internal sealed partial class AuditLogWriter : BackgroundService
             return;
         }
 
+        // Opened lazily by DrainAsync, and left null after a failure so the next batch tries again: a disk error or a
+        // removed directory loses (and counts) events but never ends auditing, or the server with it.
         Stream? output = null;
         try
         {
-            output = Open();
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 output = await DrainAsync(output);
@@ -76,11 +81,8 @@ internal sealed partial class AuditLogWriter : BackgroundService
         }
         finally
         {
-            if (output is not null)
-            {
-                output = await DrainAsync(output);
-                await output.DisposeAsync();
-            }
+            output = await DrainAsync(output);
+            await CloseAsync(output);
         }
     }
 
@@ -90,42 +92,84 @@ internal sealed partial class AuditLogWriter : BackgroundService
         await base.StopAsync(cancellationToken);
         if (Enabled && _queue.Reader.TryPeek(out _))
         {
-            Stream output = await DrainAsync(Open());
-            await output.DisposeAsync();
+            await CloseAsync(await DrainAsync(null));
         }
     }
 
-    /// <summary>Writes every queued line and flushes. Not cancellable: a line taken from the queue is always written.</summary>
-    private async Task<Stream> DrainAsync(Stream output)
+    /// <summary>
+    /// Writes every queued line and flushes; returns the stream to keep using, or null when it failed. Not cancellable: a
+    /// line taken from the queue is written or counted as lost.
+    /// </summary>
+    private async Task<Stream?> DrainAsync(Stream? output)
     {
+        long unflushed = 0;
         try
         {
             while (_queue.Reader.TryRead(out string? line))
             {
+                unflushed++;
                 byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
                 if (_maxBytes > 0 && output is FileStream file && file.Length > 0 && file.Length + bytes.Length > _maxBytes)
                 {
-                    await output.DisposeAsync();
-                    output = RotateOrReopen();
+                    await CloseAsync(output);
+                    output = null;
+                    TryRotate();
                 }
 
+                output ??= Open();
                 await output.WriteAsync(bytes);
             }
 
-            await output.FlushAsync();
+            if (output is not null)
+            {
+                await output.FlushAsync();
+            }
+
+            unflushed = 0;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
             LogWriteFailed(_logger, _path!, e);
+            await CloseAsync(output);
+            output = null;
+
+            // The lines taken but not flushed, and the rest of this batch (retrying the disk for each would only repeat
+            // the error; the next batch reopens).
+            long lost = unflushed;
+            while (_queue.Reader.TryRead(out _))
+            {
+                lost++;
+            }
+
+            Interlocked.Add(ref _dropped, lost);
         }
 
         long dropped = Interlocked.Exchange(ref _dropped, 0);
         if (dropped > 0)
         {
             LogDropped(_logger, dropped);
+            _metrics.CountAuditErrors(dropped);
         }
 
         return output;
+    }
+
+    /// <summary>Disposes a stream whose buffered bytes may no longer be writable without letting that error escape.</summary>
+    private async Task CloseAsync(Stream? output)
+    {
+        if (output is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await output.DisposeAsync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogWriteFailed(_logger, _path!, e);
+        }
     }
 
     private Stream Open()
@@ -143,22 +187,21 @@ internal sealed partial class AuditLogWriter : BackgroundService
         return new FileStream(_path!, FileMode.Append, FileAccess.Write, FileShare.Read);
     }
 
-    private Stream RotateOrReopen()
+    /// <summary>Rotates the full file; when that fails, auditing goes on into the full file rather than losing events.</summary>
+    private void TryRotate()
     {
         try
         {
-            return Rotate();
+            Rotate();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Keep auditing into the full file rather than losing events.
             LogWriteFailed(_logger, _path!, e);
-            return Open();
         }
     }
 
     /// <summary>Moves the full file to <c>path.&lt;UTC time&gt;</c>, keeps the newest --audit-log-maxbackup of those, and starts a new file.</summary>
-    private FileStream Rotate()
+    private void Rotate()
     {
         string stamp = _timeProvider.GetUtcNow().ToString("yyyy-MM-dd'T'HH-mm-ss.fff", CultureInfo.InvariantCulture);
         string backup = $"{_path}.{stamp}";
@@ -179,6 +222,5 @@ internal sealed partial class AuditLogWriter : BackgroundService
         }
 
         LogRotated(_logger, _path!, backup);
-        return (FileStream)Open();
     }
 }

@@ -13,9 +13,11 @@ internal sealed class AesCbcEncryptor(string name, byte[] secret) : IValueEncryp
 
     public string Prefix { get; } = $"k8s:enc:aescbc:v1:{name}:";
 
+    public ReadOnlyMemory<byte> PrefixBytes { get; } = Encoding.ASCII.GetBytes($"k8s:enc:aescbc:v1:{name}:");
+
     public byte[] Seal(ReadOnlySpan<byte> plaintext, string key)
     {
-        byte[] prefix = Encoding.ASCII.GetBytes(Prefix);
+        ReadOnlySpan<byte> prefix = PrefixBytes.Span;
         Span<byte> iv = stackalloc byte[IvSize];
         RandomNumberGenerator.Fill(iv);
         using Aes aes = Aes.Create();

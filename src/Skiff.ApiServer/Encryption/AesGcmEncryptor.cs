@@ -15,11 +15,13 @@ internal sealed class AesGcmEncryptor(string name, byte[] secret) : IValueEncryp
 
     public string Prefix { get; } = $"k8s:enc:aesgcm:v1:{name}:";
 
+    public ReadOnlyMemory<byte> PrefixBytes { get; } = Encoding.ASCII.GetBytes($"k8s:enc:aesgcm:v1:{name}:");
+
     public byte[] Seal(ReadOnlySpan<byte> plaintext, string key)
     {
-        byte[] prefix = Encoding.ASCII.GetBytes(Prefix);
+        ReadOnlySpan<byte> prefix = PrefixBytes.Span;
         byte[] result = new byte[prefix.Length + NonceSize + plaintext.Length + TagSize];
-        prefix.CopyTo(result, 0);
+        prefix.CopyTo(result);
         Span<byte> nonce = result.AsSpan(prefix.Length, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var gcm = new AesGcm(secret, TagSize);

@@ -14,6 +14,7 @@ namespace Skiff.ApiServer.Encryption;
 /// <remarks>
 /// A value no configured key opens fails a get with an InternalError naming the key. Lists and watches leave such a value
 /// out and log it (2501): one unreadable object must not stop the watch cache, and so every other resource, from loading.
+/// A watch event whose previous value does not open is still delivered, without <see cref="WatchEvent.Previous"/>.
 /// </remarks>
 internal sealed partial class EncryptingStore(IRevisionedStore inner, EncryptionAtRest encryption, ILogger<EncryptingStore> logger) : IRevisionedStore
 {
@@ -55,16 +56,21 @@ internal sealed partial class EncryptingStore(IRevisionedStore inner, Encryption
     public async Task<WriteResult> DeleteAsync(string key, long expectedModRevision, CancellationToken cancellationToken)
     {
         WriteResult result = await inner.DeleteAsync(key, expectedModRevision, cancellationToken);
-        return result.Value is { } value ? result with { Value = Open(value) } : result;
+
+        // A delete that happened is reported as done even when the deleted value no longer opens (its key was removed).
+        return result.Value is { } value ? result with { Value = result.Succeeded ? TryOpen(value) : Open(value) } : result;
     }
 
     public async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (WatchEvent change in inner.WatchAsync(prefix, afterRevision, cancellationToken))
         {
+            // A previous value that no longer opens (its key was removed) must not hide the change: a Secret rewritten with a
+            // current key, or deleted, still reaches the watch cache, with Previous left out. Only an unreadable current
+            // value of a create or update is skipped (lists leave it out too).
             KeyValue? previous = change.Previous is { } p ? TryOpen(p) : null;
             KeyValue? current = change.Type == WatchEventType.Deleted ? change.Current : TryOpen(change.Current);
-            if (current is null || (change.Previous is not null && previous is null))
+            if (current is null)
             {
                 continue;
             }

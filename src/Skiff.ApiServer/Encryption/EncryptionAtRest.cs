@@ -79,7 +79,7 @@ internal sealed class EncryptionAtRest
         IEnumerable<IValueEncryptor> candidates = rule is null ? _allEncrypting : rule.Encryptors.Where(e => e.Prefix.Length > 0).Concat(_allEncrypting);
         foreach (IValueEncryptor encryptor in candidates)
         {
-            byte[] prefix = Encoding.ASCII.GetBytes(encryptor.Prefix);
+            ReadOnlySpan<byte> prefix = encryptor.PrefixBytes.Span;
             if (stored.Span.StartsWith(prefix))
             {
                 try
@@ -106,7 +106,7 @@ internal sealed class EncryptionAtRest
 
         return rule.Writer.Prefix.Length == 0
             ? stored.StartsWith(EncryptedMarker)
-            : !stored.StartsWith(Encoding.ASCII.GetBytes(rule.Writer.Prefix));
+            : !stored.StartsWith(rule.Writer.PrefixBytes.Span);
     }
 
     /// <summary>The <c>k8s:enc:provider:v1:name:</c> prefix of an encrypted value, for messages (never the secret part).</summary>

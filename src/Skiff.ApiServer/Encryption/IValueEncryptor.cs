@@ -10,6 +10,9 @@ internal interface IValueEncryptor
     /// <summary>What values this encryptor wrote start with; empty for identity.</summary>
     string Prefix { get; }
 
+    /// <summary><see cref="Prefix"/> as the ASCII bytes stored values start with, computed once (every read compares it).</summary>
+    ReadOnlyMemory<byte> PrefixBytes { get; }
+
     /// <summary>The bytes to store: <see cref="Prefix"/> followed by the sealed value. <paramref name="key"/> is the store key.</summary>
     byte[] Seal(ReadOnlySpan<byte> plaintext, string key);
 

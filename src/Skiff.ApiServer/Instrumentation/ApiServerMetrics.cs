@@ -23,6 +23,7 @@ internal sealed class ApiServerMetrics
     private readonly Gauge _watchCacheBytes;
     private readonly Histogram _storeDuration;
     private readonly Histogram _webhookDuration;
+    private readonly Counter _auditErrors;
 
     public ApiServerMetrics(CollectorRegistry registry, TimeProvider timeProvider)
     {
@@ -68,6 +69,10 @@ internal sealed class ApiServerMetrics
             "Admission webhook latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).",
             ["name", "type", "operation", "rejected"],
             new HistogramConfiguration { Buckets = [0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 10, 25] });
+        _auditErrors = factory.CreateCounter(
+            "apiserver_audit_error_total",
+            "Counter of audit events that failed to be audited properly. Plugin identifies the plugin affected by the error.",
+            ["plugin"]);
     }
 
     /// <summary>A timestamp to pass back to the Observe methods.</summary>
@@ -108,6 +113,9 @@ internal sealed class ApiServerMetrics
     /// <summary>One admission webhook call; <paramref name="type"/> is "admit" or "validating", as upstream labels them.</summary>
     public void ObserveWebhook(string name, string type, string operation, bool rejected, long started) =>
         _webhookDuration.WithLabels(name, type, operation, rejected ? "true" : "false").Observe(_timeProvider.GetElapsedTime(started).TotalSeconds);
+
+    /// <summary>Audit events the log backend lost (queue full, or the file could not be written).</summary>
+    public void CountAuditErrors(long events) => _auditErrors.WithLabels("log").Inc(events);
 
     public void SetRegisteredWatchers(ResourceInfo resource, int watchers)
     {

@@ -305,7 +305,16 @@ internal sealed partial class ApiWatchCache : BackgroundService
         {
             try
             {
-                CachedObject? previous = change.Previous is { } p ? Cache(resource, key, p.Value.Span, p.ModRevision) : null;
+                // Without a previous value (the encrypting store could not open it) the cached object stands in for it.
+                CachedObject? previous = change.Previous is { } p ? Cache(resource, key, p.Value.Span, p.ModRevision)
+                    : change.Type == WatchEventType.Created ? null : _buckets[prefix].Get(key);
+                if (change.Type == WatchEventType.Deleted && previous is null)
+                {
+                    // Deleting an object the cache never held (it was unreadable): nothing to remove or to tell watchers.
+                    Advance(change.Revision);
+                    return;
+                }
+
                 CachedObject current = change.Type == WatchEventType.Deleted
                     ? previous! with { Revision = change.Revision, Json = WithResourceVersion(previous!.Json, change.Revision) }
                     : Cache(resource, key, change.Current.Value.Span, change.Revision);

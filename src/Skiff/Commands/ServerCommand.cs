@@ -138,6 +138,15 @@ internal static class ServerCommand
 
             // Audit policy and encryption keys are read and checked before anything starts, so a bad file is a usage error
             // naming the field (the API server never runs with half a configuration).
+            bool auditPolicyGiven = !string.IsNullOrEmpty(parseResult.GetValue(auditPolicyFile));
+            if (auditPolicyGiven != !string.IsNullOrEmpty(parseResult.GetValue(auditLogPath)))
+            {
+                // One without the other audits nothing, silently: refuse it rather than let an operator believe requests are audited.
+                return SkiffCommandLine.UsageFailure(error, parseResult, auditPolicyGiven
+                    ? "--audit-policy-file needs --audit-log-path (\"-\" for standard output): without it no audit event is written"
+                    : "--audit-log-path needs --audit-policy-file: without a policy no request is audited");
+            }
+
             if (parseResult.GetValue(auditPolicyFile) is string auditPolicyPath)
             {
                 try

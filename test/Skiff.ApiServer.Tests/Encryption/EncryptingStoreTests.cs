@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Skiff.ApiServer.Encryption;
 using Skiff.Machinery.Errors;
 using Skiff.Store;
 
@@ -165,6 +166,104 @@ public sealed class EncryptingStoreTests
 
         StatusException error = await Assert.ThrowsAsync<StatusException>(() => second.Registry.GetAsync(second.Secrets, "demo", "db", CancellationToken.None));
         Assert.Contains("does not decrypt", error.Status.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WatchAsync_PreviousValueUnderRemovedKey_StillDeliversUpdateAndDelete()
+    {
+        string directory;
+        await using (EncryptionHarness first = EncryptionHarness.Open(EncryptionHarness.Configuration(EncryptionHarness.Aes("aescbc", ("key1", s_key1)))))
+        {
+            directory = first.Directory;
+            await first.CreateSecretAsync("repaired", Password);
+            await first.CreateSecretAsync("gone", Password);
+        }
+
+        await using EncryptionHarness second = EncryptionHarness.Open(EncryptionHarness.Configuration(EncryptionHarness.Aes("aescbc", ("key2", s_key2))), directory);
+        long start = await second.Store.GetCurrentRevisionAsync(CancellationToken.None);
+        KeyValue repaired = (await second.Raw.GetAsync("/core/secrets/demo/repaired", 0, CancellationToken.None))!;
+        KeyValue gone = (await second.Raw.GetAsync("/core/secrets/demo/gone", 0, CancellationToken.None))!;
+
+        // What a kubectl replace (a new value under the current key) and a kubectl delete store.
+        byte[] replacement = Encoding.UTF8.GetBytes("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"repaired","namespace":"demo"},"data":{"password":"bmV3"}}""");
+        Assert.True((await second.Store.UpdateAsync(repaired.Key, replacement, repaired.ModRevision, null, CancellationToken.None)).Succeeded);
+        Assert.True((await second.Store.DeleteAsync(gone.Key, gone.ModRevision, CancellationToken.None)).Succeeded);
+
+        var seen = new List<WatchEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await foreach (WatchEvent change in second.Store.WatchAsync("/core/secrets/", start, timeout.Token))
+        {
+            seen.Add(change);
+            if (seen.Count == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(WatchEventType.Updated, seen[0].Type);
+        Assert.Equal(repaired.Key, seen[0].Current.Key);
+        Assert.Null(seen[0].Previous);
+        Assert.Equal("bmV3", JsonNode.Parse(seen[0].Current.Value.Span)!["data"]!["password"]!.GetValue<string>());
+        Assert.Equal(WatchEventType.Deleted, seen[1].Type);
+        Assert.Equal(gone.Key, seen[1].Current.Key);
+    }
+
+    [Fact]
+    public async Task WatchCache_SecretRewrittenAfterItsKeyWasRemoved_IsCachedWithoutRelist()
+    {
+        string directory;
+        await using (EncryptionHarness first = EncryptionHarness.Open(EncryptionHarness.Configuration(EncryptionHarness.Aes("aescbc", ("key1", s_key1)))))
+        {
+            directory = first.Directory;
+            await first.CreateSecretAsync("repaired", Password);
+        }
+
+        await using EncryptionHarness second = EncryptionHarness.Open(EncryptionHarness.Configuration(EncryptionHarness.Aes("aescbc", ("key2", s_key2))), directory);
+        await second.RunStartupRewriteAsync();
+        Assert.Null(second.Cache.Bucket(second.Secrets).Get("/core/secrets/demo/repaired"));
+        KeyValue stale = (await second.Raw.GetAsync("/core/secrets/demo/repaired", 0, CancellationToken.None))!;
+
+        byte[] replacement = Encoding.UTF8.GetBytes("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"repaired","namespace":"demo"},"data":{"password":"bmV3"}}""");
+        Assert.True((await second.Store.UpdateAsync(stale.Key, replacement, stale.ModRevision, null, CancellationToken.None)).Succeeded);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await second.Cache.SyncAsync(timeout.Token);
+
+        Assert.NotNull(second.Cache.Bucket(second.Secrets).Get("/core/secrets/demo/repaired"));
+    }
+
+    [Fact]
+    public async Task StartupRewrite_WriteBetweenListAndSwap_KeepsTheNewerWrite()
+    {
+        string directory;
+        await using (EncryptionHarness first = EncryptionHarness.Open(EncryptionHarness.Configuration(EncryptionHarness.Aes("aescbc", ("key1", s_key1)))))
+        {
+            directory = first.Directory;
+            await first.CreateSecretAsync("db", Password);
+        }
+
+        await using EncryptionHarness second = EncryptionHarness.Open(
+            EncryptionHarness.Configuration(EncryptionHarness.Aes("aescbc", ("key2", s_key2), ("key1", s_key1))), directory);
+        await second.StartCacheAsync();
+        const string Key = "/core/secrets/demo/db";
+        byte[] newer = Encoding.UTF8.GetBytes("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"demo"},"data":{"password":"bmV3ZXI="}}""");
+
+        // A client's update lands after the rewrite listed the key1 value and before it swaps in its re-encrypted copy.
+        var racing = new WriteAfterListStore(second.Raw, async () =>
+        {
+            KeyValue listed = (await second.Store.GetAsync(Key, 0, CancellationToken.None))!;
+            Assert.True((await second.Store.UpdateAsync(Key, newer, listed.ModRevision, null, CancellationToken.None)).Succeeded);
+        });
+        using var rewrite = new EncryptionRewriteService(
+            racing, second.Get<EncryptionAtRest>(), second.Cache, Microsoft.Extensions.Logging.Abstractions.NullLogger<EncryptionRewriteService>.Instance);
+        await rewrite.StartAsync(CancellationToken.None);
+        (int rewritten, int unreadable) = await rewrite.Completed.WaitAsync(TimeSpan.FromSeconds(30));
+        await rewrite.StopAsync(CancellationToken.None);
+
+        Assert.Equal((0, 0), (rewritten, unreadable));
+        KeyValue stored = (await second.Store.GetAsync(Key, 0, CancellationToken.None))!;
+        Assert.Equal("bmV3ZXI=", JsonNode.Parse(stored.Value.Span)!["data"]!["password"]!.GetValue<string>());
+        KeyValue raw = (await second.Raw.GetAsync(Key, 0, CancellationToken.None))!;
+        Assert.StartsWith("k8s:enc:aescbc:v1:key2:", Encoding.ASCII.GetString(raw.Value.Span[..23]), StringComparison.Ordinal);
     }
 
     private static bool Contains(byte[] haystack, string needle) => haystack.AsSpan().IndexOf(Encoding.UTF8.GetBytes(needle)) >= 0;

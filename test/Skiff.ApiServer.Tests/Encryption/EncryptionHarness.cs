@@ -44,6 +44,9 @@ internal sealed class EncryptionHarness : IAsyncDisposable
 
     public ResourceInfo Secrets { get; }
 
+    /// <summary>The API server's watch cache (started by <see cref="RunStartupRewriteAsync"/>).</summary>
+    public ApiWatchCache Cache => _provider.GetRequiredService<ApiWatchCache>();
+
     public ResourceInfo ConfigMaps { get; }
 
     public static EncryptionHarness Open(string? configuration, string? directory = null)
@@ -80,6 +83,18 @@ internal sealed class EncryptionHarness : IAsyncDisposable
             await Registry.CreateAsync(
                 namespaces, null, JsonNode.Parse("""{"metadata":{"name":"demo"}}""")!.AsObject(), new WriteRequest("encryption-tests", FieldValidation.Strict, DryRun: false), CancellationToken.None);
         }
+    }
+
+    /// <summary>A service of the composed API server.</summary>
+    public T Get<T>()
+        where T : notnull => _provider.GetRequiredService<T>();
+
+    /// <summary>Starts only the watch cache (for a rewrite service a test composes itself).</summary>
+    public async Task StartCacheAsync()
+    {
+        _started = true;
+        await _provider.GetRequiredService<ApiWatchCache>().StartAsync(CancellationToken.None);
+        await _provider.GetRequiredService<ApiWatchCache>().Ready.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Every byte of the data directory's files (the database, its WAL and shared memory).</summary>

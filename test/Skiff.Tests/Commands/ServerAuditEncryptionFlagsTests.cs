@@ -56,6 +56,27 @@ public sealed class ServerAuditEncryptionFlagsTests : IDisposable
         Assert.Contains("--audit-log-maxsize", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunAsync_AuditLogPathWithoutPolicy_ExitsTwoNamingTheMissingFlag()
+    {
+        (int code, string error) = await RunAsync("server", "--data-dir", _directory.Path, "--audit-log-path", Path.Combine(_directory.Path, "audit.log"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("--audit-log-path needs --audit-policy-file", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory.Path, "audit.log")));
+    }
+
+    [Fact]
+    public async Task RunAsync_AuditPolicyWithoutLogPath_ExitsTwoNamingTheMissingFlag()
+    {
+        string file = Write("policy.yaml", "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n");
+
+        (int code, string error) = await RunAsync("server", "--data-dir", _directory.Path, "--audit-policy-file", file);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--audit-policy-file needs --audit-log-path", error, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string text)
     {
         string path = Path.Combine(_directory.Path, name);
