@@ -57,6 +57,7 @@ public static class ApiServerServiceCollectionExtensions
         services.TryAddSingleton<ObjectRegistry>();
         services.TryAddSingleton<Conversion.VersionConversion>();
         services.TryAddSingleton<ApiWatchCache>();
+        services.TryAddSingleton<CacheOrStore>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiWatchCache>());
         services.TryAddSingleton<ServiceAccountTokens>();
         services.AddSingleton<ITokenAuthenticator>(sp => sp.GetRequiredService<ServiceAccountTokens>());

@@ -1,4 +1,7 @@
+using System.Runtime.CompilerServices;
 using k8s.Models;
+using Skiff.ApiServer.WatchCache;
+using Skiff.Machinery.Catalog;
 
 namespace Skiff.ApiServer.Admission;
 
@@ -7,11 +10,17 @@ namespace Skiff.ApiServer.Admission;
 /// container and init container gets the Container-type defaults (default → limits, defaultRequest → requests) of each
 /// LimitRange in the namespace that it does not state itself, and the pod is annotated with what was set. Validating: the
 /// Container, Pod and PersistentVolumeClaim min, max and maxLimitRequestRatio must hold, or the create is refused with every
-/// violation listed in upstream's words.
+/// violation listed in upstream's words. The namespace's LimitRanges are read once per request (the watch cache, or the store
+/// when the cache has none, as upstream's live lookup) and kept for the validating pass.
 /// </summary>
-internal sealed class LimitRangerAdmission : IMutatingAdmissionPlugin, IValidatingAdmissionPlugin
+internal sealed class LimitRangerAdmission(CacheOrStore reads) : IMutatingAdmissionPlugin, IValidatingAdmissionPlugin
 {
     public const string Annotation = "kubernetes.io/limit-ranger";
+
+    private readonly ResourceInfo _limitRanges = reads.Resource(string.Empty, "limitranges");
+
+    // The ranges the mutating pass read, for the same request's validating pass; dropped with the request.
+    private readonly ConditionalWeakTable<AdmissionAttributes, List<V1LimitRange>> _read = [];
 
     public string Name => "LimitRanger";
 
@@ -87,8 +96,17 @@ internal sealed class LimitRangerAdmission : IMutatingAdmissionPlugin, IValidati
         }
     }
 
-    private static async Task<List<V1LimitRange>> RangesAsync(AdmissionAttributes attributes, CancellationToken cancellationToken) =>
-        [.. (await StoredObjects.ListAsync<V1LimitRange>(attributes.Context.Store, $"/core/limitranges/{attributes.Namespace}/", cancellationToken)).Select(r => r.Item)];
+    private async Task<List<V1LimitRange>> RangesAsync(AdmissionAttributes attributes, CancellationToken cancellationToken)
+    {
+        if (_read.TryGetValue(attributes, out List<V1LimitRange>? ranges))
+        {
+            return ranges;
+        }
+
+        ranges = await reads.ListAsync<V1LimitRange>(_limitRanges, attributes.Namespace, cancellationToken);
+        _read.AddOrUpdate(attributes, ranges);
+        return ranges;
+    }
 
     private static IEnumerable<V1Container> Containers(V1Pod pod) =>
         (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).Where(c => c is not null);

@@ -1,6 +1,7 @@
 using k8s.Models;
 using Skiff.Machinery.Errors;
-using Skiff.Store;
+using Skiff.ApiServer.WatchCache;
+using Skiff.Machinery.Catalog;
 
 namespace Skiff.ApiServer.Admission;
 
@@ -8,12 +9,15 @@ namespace Skiff.ApiServer.Admission;
 /// Upstream's NamespaceLifecycle plugin. A namespaced object may only be created in a namespace that exists (404 naming
 /// the namespace) and is not being terminated (403, with the NamespaceTerminating cause); the namespaces the cluster
 /// cannot do without (default, kube-system, kube-public) may not be deleted. Deletes and updates of other objects, and
-/// cluster-scoped objects, pass.
+/// cluster-scoped objects, pass. The namespace is read from the watch cache, and from the store only when the cache does
+/// not have it (yet), so a namespace created a moment ago is not refused.
 /// </summary>
-internal sealed class NamespaceLifecycleAdmission : IMutatingAdmissionPlugin, IValidatingAdmissionPlugin
+internal sealed class NamespaceLifecycleAdmission(CacheOrStore reads) : IMutatingAdmissionPlugin, IValidatingAdmissionPlugin
 {
     /// <summary>Upstream's immortal namespaces (kube-apiserver's defaults).</summary>
     private static readonly HashSet<string> s_immortal = ["default", "kube-system", "kube-public"];
+
+    private readonly ResourceInfo _namespaces = reads.Resource(string.Empty, "namespaces");
 
     public string Name => "NamespaceLifecycle";
 
@@ -26,23 +30,15 @@ internal sealed class NamespaceLifecycleAdmission : IMutatingAdmissionPlugin, IV
         }
 
         string ns = attributes.Namespace;
-        KeyValue stored = await attributes.Context.Store.GetAsync($"/core/namespaces/{ns}", 0, cancellationToken)
+        V1Namespace namespaceObject = await reads.GetAsync<V1Namespace>(_namespaces, null, ns, cancellationToken)
             ?? throw ApiErrors.NotFound(string.Empty, "namespaces", ns);
-        V1Namespace namespaceObject = StoredObjects.Read<V1Namespace>(stored);
         if (namespaceObject.Metadata?.DeletionTimestamp is not null || namespaceObject.Status?.Phase == "Terminating")
         {
             string message = $"unable to create new content in namespace {ns} because it is being terminated";
-            throw new StatusException(
-                403,
-                "Forbidden",
-                $"{attributes.Resource.QualifiedName} \"{attributes.Name}\" is forbidden: {message}",
-                new V1StatusDetails
-                {
-                    Name = attributes.Name,
-                    Group = attributes.Resource.Group,
-                    Kind = attributes.Resource.Plural,
-                    Causes = [new V1StatusCause { Reason = "NamespaceTerminating", Message = message, Field = "metadata.namespace" }],
-                });
+            throw StoredObjects.Forbidden(
+                attributes,
+                message,
+                new V1StatusCause { Reason = "NamespaceTerminating", Message = message, Field = "metadata.namespace" });
         }
     }
 
@@ -54,11 +50,7 @@ internal sealed class NamespaceLifecycleAdmission : IMutatingAdmissionPlugin, IV
             && attributes.Resource.Plural == "namespaces"
             && s_immortal.Contains(attributes.Name))
         {
-            throw new StatusException(
-                403,
-                "Forbidden",
-                $"namespaces \"{attributes.Name}\" is forbidden: this namespace may not be deleted",
-                new V1StatusDetails { Name = attributes.Name, Kind = "namespaces" });
+            throw StoredObjects.Forbidden(attributes, "this namespace may not be deleted");
         }
 
         return Task.CompletedTask;

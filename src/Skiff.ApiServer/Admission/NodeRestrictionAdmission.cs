@@ -1,6 +1,5 @@
 using k8s.Models;
 using Skiff.ApiServer.Authorization;
-using Skiff.Machinery.Errors;
 
 namespace Skiff.ApiServer.Admission;
 
@@ -28,7 +27,7 @@ internal sealed class NodeRestrictionAdmission : IValidatingAdmissionPlugin
 
         if (node.Length == 0)
         {
-            throw Forbidden(attributes, $"could not determine node from user \"{attributes.User.Name}\"");
+            throw StoredObjects.Forbidden(attributes, $"could not determine node from user \"{attributes.User.Name}\"");
         }
 
         switch (attributes.Resource.Group, attributes.Resource.Plural)
@@ -39,19 +38,19 @@ internal sealed class NodeRestrictionAdmission : IValidatingAdmissionPlugin
             case ("", "nodes"):
                 if (attributes.Name != node)
                 {
-                    throw Forbidden(attributes, $"node \"{node}\" is not allowed to modify node \"{attributes.Name}\"");
+                    throw StoredObjects.Forbidden(attributes, $"node \"{node}\" is not allowed to modify node \"{attributes.Name}\"");
                 }
 
                 break;
             case ("coordination.k8s.io", "leases"):
                 if (attributes.Namespace != NodeLeaseNamespace)
                 {
-                    throw Forbidden(attributes, $"can only access leases in the \"{NodeLeaseNamespace}\" namespace");
+                    throw StoredObjects.Forbidden(attributes, $"can only access leases in the \"{NodeLeaseNamespace}\" namespace");
                 }
 
                 if (attributes.Name != node)
                 {
-                    throw Forbidden(attributes, "can only access node lease with the same name as the requesting node");
+                    throw StoredObjects.Forbidden(attributes, "can only access node lease with the same name as the requesting node");
                 }
 
                 break;
@@ -71,44 +70,41 @@ internal sealed class NodeRestrictionAdmission : IValidatingAdmissionPlugin
                         var pod = (V1Pod)attributes.Object!;
                         if (pod.Metadata?.Annotations is null || !pod.Metadata.Annotations.ContainsKey(MirrorPodAnnotation))
                         {
-                            throw Forbidden(attributes, $"pod does not have \"{MirrorPodAnnotation}\" annotation, node \"{node}\" can only create mirror pods");
+                            throw StoredObjects.Forbidden(attributes, $"pod does not have \"{MirrorPodAnnotation}\" annotation, node \"{node}\" can only create mirror pods");
                         }
 
                         if (pod.Spec?.NodeName != node)
                         {
-                            throw Forbidden(attributes, $"node \"{node}\" can only create pods with spec.nodeName set to itself");
+                            throw StoredObjects.Forbidden(attributes, $"node \"{node}\" can only create pods with spec.nodeName set to itself");
                         }
 
                         if (!string.IsNullOrEmpty(pod.Spec.ServiceAccountName))
                         {
-                            throw Forbidden(attributes, $"node \"{node}\" can not create pods that reference a service account");
+                            throw StoredObjects.Forbidden(attributes, $"node \"{node}\" can not create pods that reference a service account");
                         }
 
                         break;
                     case AdmissionOperation.Delete:
                         if ((attributes.OldObject as V1Pod)?.Spec?.NodeName != node)
                         {
-                            throw Forbidden(attributes, $"node \"{node}\" can only delete pods with spec.nodeName set to itself");
+                            throw StoredObjects.Forbidden(attributes, $"node \"{node}\" can only delete pods with spec.nodeName set to itself");
                         }
 
                         break;
                     default:
-                        throw Forbidden(attributes, $"unexpected operation {attributes.Operation.ToString().ToUpperInvariant()}, node \"{node}\" can only create and delete mirror pods");
+                        throw StoredObjects.Forbidden(attributes, $"unexpected operation {attributes.Operation.ToString().ToUpperInvariant()}, node \"{node}\" can only create and delete mirror pods");
                 }
 
                 break;
             case "status":
                 if ((attributes.OldObject as V1Pod)?.Spec?.NodeName != node)
                 {
-                    throw Forbidden(attributes, $"node \"{node}\" can only update pod status for pods with spec.nodeName set to itself");
+                    throw StoredObjects.Forbidden(attributes, $"node \"{node}\" can only update pod status for pods with spec.nodeName set to itself");
                 }
 
                 break;
             default:
-                throw Forbidden(attributes, $"unexpected subresource {attributes.Subresource}");
+                throw StoredObjects.Forbidden(attributes, $"unexpected subresource {attributes.Subresource}");
         }
     }
-
-    private static StatusException Forbidden(AdmissionAttributes attributes, string cause) =>
-        AuthorizationErrors.Forbidden(attributes.Resource.Group, attributes.Resource.Plural, attributes.Name, cause);
 }

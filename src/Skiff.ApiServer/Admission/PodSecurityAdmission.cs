@@ -1,5 +1,7 @@
 using k8s;
 using k8s.Models;
+using Skiff.ApiServer.WatchCache;
+using Skiff.Machinery.Catalog;
 
 namespace Skiff.ApiServer.Admission;
 
@@ -9,11 +11,14 @@ namespace Skiff.ApiServer.Admission;
 /// refuses a pod that violates its level; warn answers with a Warning; audit adds an audit annotation. Pods are checked on
 /// create and on updates that change more than images; workload objects with a pod template (Deployments, Jobs, ...) are
 /// only warned and audited, as upstream does, since their pods meet enforce when they are created. Every
-/// <c>-version</c> label is evaluated as the latest policy (the version is only echoed in the messages).
+/// <c>-version</c> label is evaluated as the latest policy (the version is only echoed in the messages). The namespace's
+/// labels come from the watch cache, or the store when the cache does not have the namespace yet.
 /// </summary>
-internal sealed class PodSecurityAdmission : IValidatingAdmissionPlugin
+internal sealed class PodSecurityAdmission(CacheOrStore reads) : IValidatingAdmissionPlugin
 {
     private const string LabelPrefix = "pod-security.kubernetes.io/";
+
+    private readonly ResourceInfo _namespaces = reads.Resource(string.Empty, "namespaces");
 
     public string Name => "PodSecurity";
 
@@ -48,8 +53,8 @@ internal sealed class PodSecurityAdmission : IValidatingAdmissionPlugin
             return;
         }
 
-        Store.KeyValue? stored = await attributes.Context.Store.GetAsync($"/core/namespaces/{attributes.Namespace}", 0, cancellationToken);
-        IDictionary<string, string> labels = (stored is null ? null : StoredObjects.Read<V1Namespace>(stored).Metadata?.Labels) ?? new Dictionary<string, string>();
+        V1Namespace? space = await reads.GetAsync<V1Namespace>(_namespaces, null, attributes.Namespace, cancellationToken);
+        IDictionary<string, string> labels = space?.Metadata?.Labels ?? new Dictionary<string, string>();
         if (isPod && Level(labels, "enforce") is { } enforce && Violations(enforce, metadata, spec) is { } refused)
         {
             throw StoredObjects.Forbidden(attributes, $"violates PodSecurity \"{enforce.Display}\": {refused}");

@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using k8s.Models;
-using Skiff.Machinery.Errors;
-using Skiff.Machinery.Json;
-using Skiff.Store;
+using Skiff.ApiServer.WatchCache;
+using Skiff.Machinery.Catalog;
 
 namespace Skiff.ApiServer.Admission;
 
@@ -15,8 +13,9 @@ namespace Skiff.ApiServer.Admission;
 /// <c>kube-root-ca.crt</c> ConfigMap and the namespace) mounted read-only at
 /// <c>/var/run/secrets/kubernetes.io/serviceaccount</c> in every container and init container that has nothing mounted
 /// there yet. Mirror pods are left alone. Unlike upstream, a pod whose ServiceAccount does not exist (yet) is not refused.
+/// The ServiceAccount is read from the watch cache, or the store when the cache does not have it (yet).
 /// </summary>
-internal sealed class ServiceAccountAdmission : IMutatingAdmissionPlugin
+internal sealed class ServiceAccountAdmission(CacheOrStore reads) : IMutatingAdmissionPlugin
 {
     public const string DefaultServiceAccountName = "default";
     public const string VolumeNamePrefix = "kube-api-access-";
@@ -28,11 +27,10 @@ internal sealed class ServiceAccountAdmission : IMutatingAdmissionPlugin
 
     private const string MirrorPodAnnotation = "kubernetes.io/config.mirror";
 
-    // Where the generic registry keeps core/v1 serviceaccounts (StorageKeys' layout).
-    private const string AccountPrefix = "/core/serviceaccounts/";
-
     // Upstream's name generator avoids vowels and look-alike characters, so no generated name spells a word.
     private const string NameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    private readonly ResourceInfo _accounts = reads.Resource(string.Empty, "serviceaccounts");
 
     public string Name => "ServiceAccount";
 
@@ -41,15 +39,13 @@ internal sealed class ServiceAccountAdmission : IMutatingAdmissionPlugin
     {
         ArgumentNullException.ThrowIfNull(attributes);
         return attributes is { Operation: AdmissionOperation.Create, Subresource: null, Object: V1Pod pod }
-            ? AdmitPodAsync(pod, attributes.Context.Store, cancellationToken)
+            ? AdmitPodAsync(pod, cancellationToken)
             : Task.CompletedTask;
     }
 
     /// <summary>Defaults the service account and mounts its token volume into a new pod.</summary>
-    public static async Task AdmitPodAsync(V1Pod pod, IRevisionedStore store, CancellationToken cancellationToken)
+    private async Task AdmitPodAsync(V1Pod pod, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(pod);
-        ArgumentNullException.ThrowIfNull(store);
         if (pod.Metadata?.Annotations?.ContainsKey(MirrorPodAnnotation) == true)
         {
             return;
@@ -62,7 +58,7 @@ internal sealed class ServiceAccountAdmission : IMutatingAdmissionPlugin
         }
 
         bool automount = spec.AutomountServiceAccountToken
-            ?? (await GetAccountAsync(store, pod.Metadata?.NamespaceProperty ?? "default", spec.ServiceAccountName, cancellationToken))?.AutomountServiceAccountToken
+            ?? (await reads.GetAsync<V1ServiceAccount>(_accounts, pod.Metadata?.NamespaceProperty ?? "default", spec.ServiceAccountName, cancellationToken))?.AutomountServiceAccountToken
             ?? true;
         if (automount)
         {
@@ -137,13 +133,5 @@ internal sealed class ServiceAccountAdmission : IMutatingAdmissionPlugin
         }
 
         return suffix.ToString();
-    }
-
-    private static async Task<V1ServiceAccount?> GetAccountAsync(IRevisionedStore store, string ns, string name, CancellationToken cancellationToken)
-    {
-        KeyValue? stored = await store.GetAsync(AccountPrefix + ns + "/" + name, 0, cancellationToken);
-        return stored is null
-            ? null
-            : JsonSerializer.Deserialize<V1ServiceAccount>(stored.Value.Span, SkiffJson.Options) ?? throw ApiErrors.Internal($"stored ServiceAccount {stored.Key} is not an object");
     }
 }

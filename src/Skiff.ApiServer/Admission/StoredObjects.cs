@@ -35,14 +35,13 @@ internal static class StoredObjects
         }
     }
 
-    /// <summary>A forbidden answer in upstream's admission shape: <c>&lt;resource&gt; "&lt;name&gt;" is forbidden: &lt;why&gt;</c>.</summary>
-    public static StatusException Forbidden(AdmissionAttributes attributes, string why)
+    /// <summary>
+    /// An admission refusal in upstream's shape, <c>&lt;resource&gt; "&lt;name&gt;" is forbidden: &lt;why&gt;</c> (403), for
+    /// the request's resource and name (<see cref="ApiErrors.Forbidden(string, string, string?, string, k8s.Models.V1StatusCause[])"/>).
+    /// </summary>
+    public static StatusException Forbidden(AdmissionAttributes attributes, string why, params k8s.Models.V1StatusCause[] causes)
     {
         ArgumentNullException.ThrowIfNull(attributes);
-        return new StatusException(
-            403,
-            "Forbidden",
-            $"{attributes.Resource.QualifiedName} \"{attributes.Name}\" is forbidden: {why}",
-            new k8s.Models.V1StatusDetails { Name = attributes.Name, Group = attributes.Resource.Group, Kind = attributes.Resource.Plural });
+        return ApiErrors.Forbidden(attributes.Resource.Group, attributes.Resource.Plural, attributes.Name, why, causes);
     }
 }

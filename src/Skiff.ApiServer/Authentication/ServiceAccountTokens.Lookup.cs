@@ -1,8 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Skiff.ApiServer.Registry;
-using Skiff.Machinery.Catalog;
-using Skiff.Store;
 
 namespace Skiff.ApiServer.Authentication;
 
@@ -15,15 +12,8 @@ internal sealed partial class ServiceAccountTokens
     /// </summary>
     private async Task<ObjectState?> LookupAsync(string plural, string? ns, string name, string expectedUid, CancellationToken cancellationToken)
     {
-        ResourceInfo resource = catalog.Find(string.Empty, "v1", plural) ?? throw new InvalidOperationException($"{plural} is not in the catalog");
-        string key = StorageKeys.Object(resource, ns, name);
-        if (cache.Ready.IsCompletedSuccessfully && cache.Bucket(resource).Get(key) is { } cached && Read(cached.Json) is { } fromCache && fromCache.Uid == expectedUid)
-        {
-            return fromCache;
-        }
-
-        KeyValue? stored = await store.GetAsync(key, 0, cancellationToken);
-        return stored is null ? null : Read(stored.Value.Span);
+        ReadOnlyMemory<byte>? json = await reads.GetJsonAsync(reads.Resource(string.Empty, plural), ns, name, cached => Read(cached)?.Uid == expectedUid, cancellationToken);
+        return json is { } found ? Read(found.Span) : null;
     }
 
     private static ObjectState? Read(ReadOnlySpan<byte> json)

@@ -5,8 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Skiff.ApiServer.WatchCache;
-using Skiff.Machinery.Catalog;
-using Skiff.Store;
 
 namespace Skiff.ApiServer.Authentication;
 
@@ -18,9 +16,7 @@ namespace Skiff.ApiServer.Authentication;
 /// </summary>
 internal sealed partial class ServiceAccountTokens(
     IOptions<ApiServerOptions> options,
-    IRevisionedStore store,
-    ApiWatchCache cache,
-    ResourceCatalog catalog,
+    CacheOrStore reads,
     TimeProvider timeProvider) : ITokenAuthenticator
 {
     private static readonly byte[] s_header = Encoding.UTF8.GetBytes("{\"alg\":\"RS256\",\"typ\":\"JWT\"}");

@@ -1,4 +1,3 @@
-using k8s.Models;
 using Skiff.Machinery.Errors;
 
 namespace Skiff.ApiServer.Authorization;
@@ -26,21 +25,6 @@ internal static class AuthorizationErrors
             message += ": " + reason;
         }
 
-        return Forbidden(attributes.ApiGroup, attributes.Resource, attributes.Name, message);
-    }
-
-    /// <summary>upstream's NewForbidden: <c>pods "web" is forbidden: ...</c>, or <c>forbidden: ...</c> without a resource.</summary>
-    public static StatusException Forbidden(string group, string resource, string? name, string cause)
-    {
-        string qualified = ApiErrors.Qualified(group, resource);
-        string message = resource.Length == 0 ? $"forbidden: {cause}"
-            : string.IsNullOrEmpty(name) ? $"{qualified} is forbidden: {cause}"
-            : $"{qualified} \"{name}\" is forbidden: {cause}";
-        return new StatusException(403, "Forbidden", message, new V1StatusDetails
-        {
-            Name = string.IsNullOrEmpty(name) ? null : name,
-            Group = string.IsNullOrEmpty(group) ? null : group,
-            Kind = resource.Length == 0 ? null : resource,
-        });
+        return ApiErrors.Forbidden(attributes.ApiGroup, attributes.Resource, attributes.Name, message);
     }
 }

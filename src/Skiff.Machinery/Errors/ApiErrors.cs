@@ -53,6 +53,25 @@ public static class ApiErrors
     public static StatusException Forbidden(string user, string verb, string group, string resource, string? ns) =>
         new(403, "Forbidden", $"{Qualified(group, resource)} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\"" + (ns is null ? " at the cluster scope" : $" in the namespace \"{ns}\""), new V1StatusDetails { Group = NullIfEmpty(group), Kind = resource });
 
+    /// <summary>
+    /// Upstream's NewForbidden, the form admission and authorization refusals share: <c>pods "web" is forbidden: why</c>,
+    /// <c>pods is forbidden: why</c> without a name, <c>forbidden: why</c> without a resource; causes go into the details.
+    /// </summary>
+    public static StatusException Forbidden(string group, string resource, string? name, string why, params V1StatusCause[] causes)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        string message = resource.Length == 0 ? $"forbidden: {why}"
+            : string.IsNullOrEmpty(name) ? $"{Qualified(group, resource)} is forbidden: {why}"
+            : $"{Qualified(group, resource)} \"{name}\" is forbidden: {why}";
+        return new StatusException(403, "Forbidden", message, new V1StatusDetails
+        {
+            Name = string.IsNullOrEmpty(name) ? null : name,
+            Group = NullIfEmpty(group),
+            Kind = resource.Length == 0 ? null : resource,
+            Causes = causes is { Length: > 0 } ? causes : null,
+        });
+    }
+
     public static StatusException Internal(string message) => new(500, "InternalError", $"Internal error occurred: {message}");
 
     public static StatusException ServiceUnavailable(string message) => new(503, "ServiceUnavailable", message);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Skiff.ApiServer.Registry;
 using Skiff.ApiServer.Tests.Registry;
 using Skiff.Machinery.Errors;
@@ -124,7 +125,7 @@ public sealed class PodSecurityAdmissionTests : IAsyncDisposable
     public async Task CreatePod_AuditRestricted_AddsTheAuditAnnotationOnly()
     {
         await CreateNamespaceAsync("""{"pod-security.kubernetes.io/audit":"restricted"}""");
-        var plugin = new Skiff.ApiServer.Admission.PodSecurityAdmission();
+        var plugin = new Skiff.ApiServer.Admission.PodSecurityAdmission(_harness.Provider.GetRequiredService<Skiff.ApiServer.WatchCache.CacheOrStore>());
         var pod = new k8s.Models.V1Pod
         {
             Metadata = new k8s.Models.V1ObjectMeta { Name = "p", NamespaceProperty = "psa" },

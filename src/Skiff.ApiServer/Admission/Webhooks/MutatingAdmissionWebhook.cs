@@ -22,6 +22,10 @@ internal sealed class MutatingAdmissionWebhook(WebhookConfigurations configurati
         }
 
         IReadOnlyList<CompiledWebhook> hooks = configurations.Mutating();
+        // A namespace's labels are read once per request; a Namespace's own labels are its object's, which a webhook may
+        // have just changed, so those are taken again for each hook (as upstream's matcher reads the current object).
+        bool ownLabels = attributes.Resource.Group.Length == 0 && attributes.Resource.Plural == "namespaces";
+        IReadOnlyDictionary<string, string>? namespaceLabels = ownLabels || hooks.Count == 0 ? null : matcher.NamespaceLabels(attributes);
         var invokedReinvocable = new List<string>();
         var reinvoke = new HashSet<string>(StringComparer.Ordinal);
         for (int round = 0; round < 2; round++)
@@ -39,7 +43,7 @@ internal sealed class MutatingAdmissionWebhook(WebhookConfigurations configurati
                     continue;
                 }
 
-                if (matcher.Match(hook, attributes, matcher.NamespaceLabels(attributes)) is not ResourceInfo matched)
+                if (matcher.Match(hook, attributes, ownLabels ? matcher.NamespaceLabels(attributes) : namespaceLabels) is not ResourceInfo matched)
                 {
                     continue;
                 }

@@ -8,8 +8,8 @@ namespace Skiff.ApiServer.Admission.Webhooks;
 
 /// <summary>
 /// The webhooks of every MutatingWebhookConfiguration and ValidatingWebhookConfiguration, read from the watch cache (never
-/// the store) and kept compiled. Each request compares the cached configurations' keys and revisions with the snapshot's and
-/// recompiles only when one changed, so a new configuration applies to the next request the cache has seen it for. Until
+/// the store) and kept compiled. Each request compares the bucket's <see cref="ResourceBucket.Version"/> with the snapshot's
+/// and recompiles only when it moved, so a new configuration applies to the next request the cache has seen it for. Until
 /// the cache has loaded, there are no webhooks (the server's own bootstrap writes come first). Webhooks are ordered by
 /// configuration name, then by position, as upstream orders them.
 /// </summary>
@@ -50,13 +50,16 @@ internal sealed class WebhookConfigurations
             return [];
         }
 
-        List<CachedObject> objects = _cache.Bucket(resource).Snapshot(string.Empty, null);
+        ResourceBucket bucket = _cache.Bucket(resource);
         Snapshot current = Volatile.Read(ref slot);
-        if (current.IsOf(objects))
+        // The version only grows, so one read before the objects never claims more than they hold.
+        long version = bucket.Version;
+        if (current.Version == version)
         {
             return current.Webhooks;
         }
 
+        List<CachedObject> objects = bucket.Snapshot(string.Empty, null);
         var webhooks = new List<CompiledWebhook>();
         // The bucket is keyed by name (cluster-scoped), so key order is upstream's order by configuration name.
         foreach (CachedObject cached in objects)
@@ -65,33 +68,16 @@ internal sealed class WebhookConfigurations
             webhooks.AddRange(definitions.Select((definition, index) => CompiledWebhook.Compile(name, index, definition)));
         }
 
-        var fresh = new Snapshot([.. objects.Select(o => (o.Key, o.Revision))], webhooks);
-        // Two requests may compile at once; both results are equal, so whichever is stored last is right.
+        var fresh = new Snapshot(version, webhooks);
+        // Two requests may compile at once; should the older one be stored last, its version is behind the bucket's and the
+        // next request compiles again.
         Volatile.Write(ref slot, fresh);
         return webhooks;
     }
 
-    /// <summary>Compiled webhooks and the cached configurations (key and revision) they were compiled from.</summary>
-    private sealed record Snapshot((string Key, long Revision)[] Sources, IReadOnlyList<CompiledWebhook> Webhooks)
+    /// <summary>Compiled webhooks and the bucket version they were compiled at.</summary>
+    private sealed record Snapshot(long Version, IReadOnlyList<CompiledWebhook> Webhooks)
     {
-        public static readonly Snapshot Empty = new([], []);
-
-        public bool IsOf(List<CachedObject> objects)
-        {
-            if (objects.Count != Sources.Length)
-            {
-                return false;
-            }
-
-            for (int i = 0; i < objects.Count; i++)
-            {
-                if (objects[i].Key != Sources[i].Key || objects[i].Revision != Sources[i].Revision)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+        public static readonly Snapshot Empty = new(-1, []);
     }
 }
