@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Informers;
+using Skiff.Machinery.Quota;
 
 namespace Skiff.ControlPlane.Controllers.ResourceQuota;
 
