@@ -1,18 +1,18 @@
 using k8s;
 using k8s.Models;
 using Skiff.Machinery.Catalog;
+using Skiff.Machinery.Quota;
 
 namespace Skiff.ApiServer.Admission;
 
 /// <summary>
 /// What one object charges against a ResourceQuota (upstream's pkg/quota/v1/evaluator/core and the generic object-count
-/// evaluator), measured the way the resource quota controller measures a whole namespace, so that a charge made here and
-/// the controller's later recount agree.
+/// evaluator): the usage is <see cref="QuotaUsage"/>, the resource quota controller's computation, over the one object, so
+/// that a charge made here and the controller's later recount agree. Only admission's own rules (which names a kind
+/// measures, container constraints, refusal texts) live here.
 /// </summary>
 internal static class QuotaEvaluator
 {
-    private const string StorageClassSuffix = ".storageclass.storage.k8s.io/";
-
     // Upstream's validationSet: quota on any of these makes every container name the matching request or limit.
     private static readonly HashSet<string> s_containerRequired = ["cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory"];
 
@@ -39,7 +39,7 @@ internal static class QuotaEvaluator
         {
             ("", "pods") => s_podResources.Contains(name) || name.StartsWith("hugepages-", StringComparison.Ordinal) || name.StartsWith("requests.hugepages-", StringComparison.Ordinal),
             ("", "services") => name is "services.loadbalancers" or "services.nodeports",
-            ("", "persistentvolumeclaims") => name == "requests.storage" || name.Contains(StorageClassSuffix, StringComparison.Ordinal),
+            ("", "persistentvolumeclaims") => name == "requests.storage" || name.Contains(QuotaUsage.StorageClassSuffix, StringComparison.Ordinal),
             _ => false,
         };
     }
@@ -48,19 +48,7 @@ internal static class QuotaEvaluator
     public static bool Matches(V1ResourceQuota quota, IKubernetesObject<V1ObjectMeta> item)
     {
         ArgumentNullException.ThrowIfNull(quota);
-        bool scoped = quota.Spec?.Scopes is { Count: > 0 } || quota.Spec?.ScopeSelector?.MatchExpressions is { Count: > 0 };
-        if (!scoped)
-        {
-            return true;
-        }
-
-        if (item is not V1Pod pod)
-        {
-            return false;
-        }
-
-        return (quota.Spec?.Scopes ?? []).All(scope => ScopeMatches(scope, "Exists", null, pod))
-            && (quota.Spec?.ScopeSelector?.MatchExpressions ?? []).All(r => r is null || ScopeMatches(r.ScopeName, r.OperatorProperty, r.Values, pod));
+        return !QuotaScopes.IsScoped(quota) || (item is V1Pod pod && QuotaScopes.Matches(quota, pod));
     }
 
     /// <summary>
@@ -97,55 +85,50 @@ internal static class QuotaEvaluator
     public static Dictionary<string, ResourceQuantity> Usage(ResourceInfo resource, IKubernetesObject<V1ObjectMeta> item)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var usage = new Dictionary<string, ResourceQuantity>(StringComparer.Ordinal) { [CountName(resource)] = Count(1) };
+        var names = new List<string> { CountName(resource) };
         if (resource.Group.Length == 0 && s_legacyCounts.Contains(resource.Plural))
         {
-            usage[resource.Plural] = Count(1);
+            names.Add(resource.Plural);
         }
 
         switch (item)
         {
             case V1Pod pod:
-                if (pod.Status?.Phase is "Succeeded" or "Failed")
+                names.AddRange(s_podResources);
+                foreach (string hugepages in (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? [])
+                    .SelectMany(c => c?.Resources?.Requests?.Keys ?? []).Where(k => k.StartsWith("hugepages-", StringComparison.Ordinal)))
                 {
-                    return [];
-                }
-
-                foreach (string name in new[] { "cpu", "memory", "ephemeral-storage" })
-                {
-                    Put(usage, PodTotal(pod, name, limits: false), name, "requests." + name);
-                    Put(usage, PodTotal(pod, name, limits: true), "limits." + name);
-                }
-
-                foreach (string hugepages in (pod.Spec?.Containers ?? []).SelectMany(c => c?.Resources?.Requests?.Keys ?? []).Where(k => k.StartsWith("hugepages-", StringComparison.Ordinal)).Distinct())
-                {
-                    Put(usage, PodTotal(pod, hugepages, limits: false), hugepages, "requests." + hugepages);
+                    names.Add(hugepages);
+                    names.Add("requests." + hugepages);
                 }
 
                 break;
-            case V1Service service:
-                usage["services.loadbalancers"] = Count(service.Spec?.Type == "LoadBalancer" ? 1 : 0);
-                usage["services.nodeports"] = Count(service.Spec?.Type switch
-                {
-                    "NodePort" => service.Spec.Ports?.Count ?? 0,
-                    "LoadBalancer" when service.Spec.AllocateLoadBalancerNodePorts != false => service.Spec.Ports?.Count ?? 0,
-                    _ => 0,
-                });
+            case V1Service:
+                names.AddRange(["services.loadbalancers", "services.nodeports"]);
                 break;
             case V1PersistentVolumeClaim claim:
-                ResourceQuantity? storage = claim.Spec?.Resources?.Requests?.TryGetValue("storage", out ResourceQuantity? s) == true ? s : null;
-                Put(usage, storage, "requests.storage");
-                string? storageClass = claim.Spec?.StorageClassName
-                    ?? (claim.Metadata?.Annotations?.TryGetValue("volume.beta.kubernetes.io/storage-class", out string? legacy) == true ? legacy : null);
-                if (!string.IsNullOrEmpty(storageClass))
+                names.Add("requests.storage");
+                if (QuotaUsage.StorageClassOf(claim) is { Length: > 0 } storageClass)
                 {
-                    usage[storageClass + StorageClassSuffix + "persistentvolumeclaims"] = Count(1);
-                    Put(usage, storage, storageClass + StorageClassSuffix + "requests.storage");
+                    names.Add(storageClass + QuotaUsage.StorageClassSuffix + "persistentvolumeclaims");
+                    names.Add(storageClass + QuotaUsage.StorageClassSuffix + "requests.storage");
                 }
 
                 break;
         }
 
+        string qualified = resource.Group.Length == 0 ? resource.Plural : $"{resource.Plural}.{resource.Group}";
+        var inputs = new QuotaUsage.Inputs(
+            item is V1Pod p && QuotaUsage.IsCounted(p, DateTimeOffset.UtcNow) ? [p] : [],
+            item is V1Service s ? [s] : [],
+            item is V1PersistentVolumeClaim c ? [c] : [],
+            name => name == qualified ? 1 : null);
+        if (item is V1Pod && inputs.Pods.Count == 0)
+        {
+            return [];
+        }
+
+        Dictionary<string, ResourceQuantity> usage = QuotaUsage.Measure(names, scoped: false, inputs);
         foreach (string zero in usage.Where(u => u.Value.ToDecimal() == 0).Select(u => u.Key).ToList())
         {
             usage.Remove(zero);
@@ -171,21 +154,6 @@ internal static class QuotaEvaluator
     private static string CountName(ResourceInfo resource) =>
         resource.Group.Length == 0 ? $"count/{resource.Plural}" : $"count/{resource.Plural}.{resource.Group}";
 
-    private static ResourceQuantity Count(int count) => new(count, 0, ResourceQuantity.SuffixFormat.DecimalSI);
-
-    private static void Put(Dictionary<string, ResourceQuantity> usage, ResourceQuantity? value, params string[] names)
-    {
-        if (value is null)
-        {
-            return;
-        }
-
-        foreach (string name in names)
-        {
-            usage[name] = value;
-        }
-    }
-
     // Upstream's podComputeUsageHelper, per container: which quota names a container's requests and limits state.
     private static IEnumerable<string> ContainerResourceNames(V1Container? container)
     {
@@ -200,72 +168,4 @@ internal static class QuotaEvaluator
             yield return "limits." + name;
         }
     }
-
-    // The pod's total as the scheduler sees it: the containers together, or the largest init container when that is more,
-    // plus the runtime-class overhead; null when no container states the resource.
-    private static ResourceQuantity? PodTotal(V1Pod pod, string name, bool limits)
-    {
-        decimal total = 0;
-        ResourceQuantity.SuffixFormat? format = null;
-        foreach (V1Container container in pod.Spec?.Containers ?? [])
-        {
-            if (Of(container, name, limits) is { } quantity)
-            {
-                total += quantity.ToDecimal();
-                format ??= quantity.Format;
-            }
-        }
-
-        foreach (V1Container init in pod.Spec?.InitContainers ?? [])
-        {
-            if (Of(init, name, limits) is { } quantity)
-            {
-                format ??= quantity.Format;
-                total = Math.Max(total, quantity.ToDecimal());
-            }
-        }
-
-        if (format is null)
-        {
-            return null;
-        }
-
-        if (pod.Spec?.Overhead?.TryGetValue(name, out ResourceQuantity? overhead) == true && overhead is not null)
-        {
-            total += overhead.ToDecimal();
-        }
-
-        return new ResourceQuantity(total, 0, format.Value);
-    }
-
-    private static ResourceQuantity? Of(V1Container? container, string name, bool limits)
-    {
-        IDictionary<string, ResourceQuantity>? values = limits ? container?.Resources?.Limits : container?.Resources?.Requests;
-        return values?.TryGetValue(name, out ResourceQuantity? quantity) == true ? quantity : null;
-    }
-
-    private static bool ScopeMatches(string? scope, string? op, IList<string>? values, V1Pod pod)
-    {
-        bool bestEffort = (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).All(c =>
-            !HasCpuOrMemory(c?.Resources?.Requests) && !HasCpuOrMemory(c?.Resources?.Limits));
-        string priorityClass = pod.Spec?.PriorityClassName ?? string.Empty;
-        return scope switch
-        {
-            "Terminating" => pod.Spec?.ActiveDeadlineSeconds is >= 0,
-            "NotTerminating" => pod.Spec?.ActiveDeadlineSeconds is null,
-            "BestEffort" => bestEffort,
-            "NotBestEffort" => !bestEffort,
-            "PriorityClass" => op switch
-            {
-                "In" => values?.Contains(priorityClass) == true,
-                "NotIn" => values?.Contains(priorityClass) != true,
-                "DoesNotExist" => priorityClass.Length == 0,
-                _ => priorityClass.Length > 0,
-            },
-            _ => false,
-        };
-    }
-
-    private static bool HasCpuOrMemory(IDictionary<string, ResourceQuantity>? values) =>
-        values is not null && (values.ContainsKey("cpu") || values.ContainsKey("memory"));
 }

@@ -4,6 +4,9 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Skiff.ApiServer.Registry;
+using Skiff.ApiServer.WatchCache;
+using Skiff.Machinery.Catalog;
+using Skiff.Machinery.Errors;
 using Skiff.Machinery.Json;
 using Skiff.Store;
 
@@ -14,10 +17,15 @@ namespace Skiff.ApiServer.Admission;
 /// usage) is checked against every ResourceQuota of its namespace whose status.hard names a resource the object uses, and
 /// the usage is charged to the quota's status.used in the same request with a compare-and-swap on the quota, so two
 /// concurrent creates cannot both take the last unit. Releasing usage on delete is the resource quota controller's job,
-/// which also recounts what an admitted but never stored object was charged.
+/// which also recounts what an admitted but never stored object was charged. The namespace's quotas are read from the watch
+/// cache (every namespaced create asks); the store is listed only when the cache is not loaded or holds none for the
+/// namespace (upstream's live lookup), and a refusal is confirmed against the stored quota, so cache lag never refuses.
 /// </summary>
-internal sealed partial class ResourceQuotaAdmission(ILogger<ResourceQuotaAdmission> logger) : IValidatingAdmissionPlugin
+internal sealed partial class ResourceQuotaAdmission(ApiWatchCache cache, ResourceCatalog catalog, ILogger<ResourceQuotaAdmission> logger) : IValidatingAdmissionPlugin
 {
+    private readonly ResourceBucket _quotas = cache.Bucket(
+        catalog.Find(string.Empty, "v1", "resourcequotas") ?? throw new InvalidOperationException("resourcequotas is not in the catalog"));
+
     // A charge that loses a CAS race re-reads the quota and checks again; this many losses in a row is an overloaded quota.
     private const int MaxAttempts = 32;
 
@@ -42,12 +50,11 @@ internal sealed partial class ResourceQuotaAdmission(ILogger<ResourceQuotaAdmiss
         }
 
         string prefix = $"/core/resourcequotas/{attributes.Namespace}/";
-        List<(V1ResourceQuota Quota, KeyValue Stored)> quotas = await StoredObjects.ListAsync<V1ResourceQuota>(attributes.Context.Store, prefix, cancellationToken);
         var charged = new List<string>();
-        foreach ((V1ResourceQuota quota, _) in quotas)
+        foreach ((V1ResourceQuota quota, bool cached) in await QuotasAsync(attributes.Context.Store, prefix, cancellationToken))
         {
             // Check every quota before charging any, so the common refusal leaves every quota as it was.
-            if (Check(attributes, quota, delta) is { Count: > 0 })
+            if (await PrecheckAsync(attributes, quota, cached, prefix, delta, cancellationToken) is { Count: > 0 })
             {
                 charged.Add(quota.Metadata.Name);
             }
@@ -61,6 +68,34 @@ internal sealed partial class ResourceQuotaAdmission(ILogger<ResourceQuotaAdmiss
         foreach (string name in charged)
         {
             await ChargeAsync(attributes, prefix + name, delta, cancellationToken);
+        }
+    }
+
+    /// <summary>The namespace's quotas from the watch cache, or from the store when the cache has none to offer.</summary>
+    private async Task<List<(V1ResourceQuota Quota, bool Cached)>> QuotasAsync(IRevisionedStore store, string prefix, CancellationToken cancellationToken)
+    {
+        if (cache.Ready.IsCompletedSuccessfully && _quotas.Snapshot(prefix, null) is { Count: > 0 } cachedQuotas)
+        {
+            return [.. cachedQuotas.Select(c => (JsonSerializer.Deserialize<V1ResourceQuota>(c.Json, SkiffJson.Options)
+                ?? throw ApiErrors.Internal($"cached object {c.Key} is not an object"), true))];
+        }
+
+        List<(V1ResourceQuota Quota, KeyValue Stored)> stored = await StoredObjects.ListAsync<V1ResourceQuota>(store, prefix, cancellationToken);
+        return [.. stored.Select(s => (s.Quota, false))];
+    }
+
+    /// <summary>Checks one quota; a refusal from a cached copy is checked again against the stored quota, which may have moved on.</summary>
+    private static async Task<Dictionary<string, ResourceQuantity>> PrecheckAsync(
+        AdmissionAttributes attributes, V1ResourceQuota quota, bool cached, string prefix, Dictionary<string, ResourceQuantity> delta, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Check(attributes, quota, delta);
+        }
+        catch (StatusException) when (cached)
+        {
+            KeyValue? stored = await attributes.Context.Store.GetAsync(prefix + quota.Metadata.Name, 0, cancellationToken);
+            return stored is null ? [] : Check(attributes, StoredObjects.Read<V1ResourceQuota>(stored), delta);
         }
     }
 
@@ -156,6 +191,6 @@ internal sealed partial class ResourceQuotaAdmission(ILogger<ResourceQuotaAdmiss
             LogConflict(logger, attributes.Namespace, quota.Metadata?.Name, attempt + 1);
         }
 
-        throw new Machinery.Errors.StatusException(409, "Conflict", $"Operation cannot be fulfilled on resourcequotas \"{key[(key.LastIndexOf('/') + 1)..]}\": too many concurrent writes charging the quota, please retry");
+        throw new StatusException(409, "Conflict", $"Operation cannot be fulfilled on resourcequotas \"{key[(key.LastIndexOf('/') + 1)..]}\": too many concurrent writes charging the quota, please retry");
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Skiff.ApiServer.Tests.Registry;
+using Skiff.ApiServer.WatchCache;
 using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Errors;
 
@@ -158,6 +160,31 @@ public sealed class ResourceQuotaAdmissionTests : IAsyncLifetime, IAsyncDisposab
         StatusException error = await Assert.ThrowsAsync<StatusException>(() => CreatePodAsync("plain", string.Empty));
 
         Assert.Contains("exceeded quota: besteffort", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreatePod_QuotaReadFromWatchCache_ChargesAndRefusesTheNextOverQuota()
+    {
+        ApiWatchCache cache = _harness.Provider.GetRequiredService<ApiWatchCache>();
+        await cache.StartAsync(CancellationToken.None);
+        try
+        {
+            await cache.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+            await CreateQuotaAsync("q", """{"pods":"1"}""", """{"pods":"0"}""");
+            JsonObject quota = await _harness.GetAsync(Quotas, "demo", "q");
+            await cache.WaitForRevisionAsync(long.Parse(quota["metadata"]!["resourceVersion"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+            await CreatePodAsync("first", string.Empty);
+            StatusException error = await Assert.ThrowsAsync<StatusException>(() => CreatePodAsync("second", string.Empty));
+
+            Assert.Equal("pods \"second\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1", error.Message);
+            JsonObject charged = await _harness.GetAsync(Quotas, "demo", "q");
+            Assert.Equal("1", charged["status"]!["used"]!["pods"]!.GetValue<string>());
+        }
+        finally
+        {
+            await cache.StopAsync(CancellationToken.None);
+        }
     }
 
     private async Task CreateQuotaAsync(string name, string hard, string used, string scopes = "")

@@ -7,13 +7,15 @@ using Microsoft.Extensions.Logging;
 using Skiff.ControlPlane.Controllers.ReplicaSet;
 using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Informers;
+using Skiff.Machinery.Quota;
 
 namespace Skiff.ControlPlane.Controllers.ResourceQuota;
 
 /// <summary>
 /// Keeps every ResourceQuota's status (upstream pkg/controller/resourcequota): status.hard is spec.hard, status.used what the
-/// namespace uses of each of those resources. A quota is recalculated when an object it counts changes in its namespace, and
-/// every five minutes in any case (upstream's full resync), which also catches kinds counted by listing.
+/// namespace uses of each of those resources. A quota is recalculated when it is added or its spec.hard changes, when an
+/// object it counts changes in its namespace, and every five minutes in any case (upstream's full resync), which also
+/// catches kinds counted by listing. A change of status alone (the admission plugin's charge) is not recounted at once.
 /// </summary>
 public sealed partial class ResourceQuotaController : Controller
 {
@@ -46,7 +48,17 @@ public sealed partial class ResourceQuotaController : Controller
         _pods = informers.Pods();
         _services = informers.Services();
         _claims = informers.PersistentVolumeClaims();
-        _quotas.AddEventHandler(new InformerHandler<V1ResourceQuota>(onAdd: Enqueue, onUpdate: (_, q) => Enqueue(q)));
+        // As upstream, an update is recounted only when spec.hard changed: the admission plugin charges status.used before the
+        // object it admits is stored, and a recount from caches that lack that object would write the charge away again.
+        _quotas.AddEventHandler(new InformerHandler<V1ResourceQuota>(
+            onAdd: Enqueue,
+            onUpdate: (old, q) =>
+            {
+                if (!SameQuantities(old.Spec?.Hard, q.Spec?.Hard ?? new Dictionary<string, ResourceQuantity>()))
+                {
+                    Enqueue(q);
+                }
+            }));
         _cachedCounts.Clear();
         Track("pods", _pods);
         Track("services", _services);

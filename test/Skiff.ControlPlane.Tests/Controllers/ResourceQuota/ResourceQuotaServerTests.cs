@@ -85,4 +85,55 @@ public sealed class ResourceQuotaServerTests(ControlPlaneServerFixture fixture) 
         V1ResourceQuota? Quota() => informers.ResourceQuotas().Cache.Get(Namespace, "compute");
         string? Used(string resource) => Quota()?.Status?.Used?.TryGetValue(resource, out ResourceQuantity? q) == true ? q?.ToString() : null;
     }
+
+    [Fact]
+    public async Task Quota_StatusChargedBySomeoneElse_IsNotRecountedAtOnce()
+    {
+        const string ns = "quota-charge";
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        CancellationToken token = timeout.Token;
+        Kubernetes client = fixture.Client;
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: token);
+        await using var informers = new SharedInformerFactory(client, TimeProvider.System, NullLoggerFactory.Instance, TimeSpan.Zero);
+        using var controller = new ResourceQuotaController(client, TimeProvider.System, NullLogger<ResourceQuotaController>.Instance, workers: 1);
+        controller.Register(informers);
+        var changed = new SemaphoreSlim(0);
+        informers.ResourceQuotas().AddEventHandler(new InformerHandler<V1ResourceQuota>(_ => changed.Release(), (_, _) => changed.Release(), _ => changed.Release()));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        informers.Start(stop.Token);
+        Task running = controller.RunAsync(stop.Token);
+
+        foreach (string name in new[] { "charged", "marker" })
+        {
+            await client.CoreV1.CreateNamespacedResourceQuotaAsync(new V1ResourceQuota
+            {
+                Metadata = new V1ObjectMeta { Name = name },
+                Spec = new V1ResourceQuotaSpec { Hard = new Dictionary<string, ResourceQuantity> { ["pods"] = new("1") } },
+            }, ns, cancellationToken: token);
+        }
+
+        await WaitUntilAsync(changed, () => Used("charged") == "0" && Used("marker") == "0", token);
+
+        // The admission plugin's charge for a pod that is not stored yet: only status.used changes.
+        V1ResourceQuota charged = (await client.CoreV1.ReadNamespacedResourceQuotaAsync("charged", ns, cancellationToken: token))!;
+        charged.Status.Used["pods"] = new ResourceQuantity("1");
+        await client.CoreV1.ReplaceNamespacedResourceQuotaStatusAsync(charged, "charged", ns, cancellationToken: token);
+
+        // A spec change of the other quota after the charge: with one worker, a recount the charge had queued would run first.
+        V1ResourceQuota marker = (await client.CoreV1.ReadNamespacedResourceQuotaAsync("marker", ns, cancellationToken: token))!;
+        marker.Spec.Hard["pods"] = new ResourceQuantity("2");
+        await client.CoreV1.ReplaceNamespacedResourceQuotaAsync(marker, "marker", ns, cancellationToken: token);
+        await WaitUntilAsync(changed, () => Hard("marker") == "2", token);
+
+        Assert.Equal("1", Used("charged"));
+        V1ResourceQuota stored = (await client.CoreV1.ReadNamespacedResourceQuotaAsync("charged", ns, cancellationToken: token))!;
+        Assert.Equal("1", stored.Status.Used["pods"].ToString());
+
+        await stop.CancelAsync();
+        await running;
+
+        V1ResourceQuota? Quota(string name) => informers.ResourceQuotas().Cache.Get(ns, name);
+        string? Used(string name) => Quota(name)?.Status?.Used?.TryGetValue("pods", out ResourceQuantity? q) == true ? q?.ToString() : null;
+        string? Hard(string name) => Quota(name)?.Status?.Hard?.TryGetValue("pods", out ResourceQuantity? q) == true ? q?.ToString() : null;
+    }
 }

@@ -1,12 +1,12 @@
 using k8s.Models;
 
-namespace Skiff.ControlPlane.Controllers.ResourceQuota;
+namespace Skiff.Machinery.Quota;
 
 /// <summary>
 /// Adds resource quantities exactly (decimal, not the library's double) and prints the total in the format of the first
 /// quantity added, as upstream's Quantity.Add keeps its receiver's format: 128Mi + 64Mi is 192Mi, 100m + 200m is 300m.
 /// </summary>
-internal sealed class QuantitySum
+public sealed class QuantitySum
 {
     private decimal _total;
     private ResourceQuantity.SuffixFormat? _format;

@@ -1,14 +1,15 @@
 using k8s.Models;
 
-namespace Skiff.ControlPlane.Controllers.ResourceQuota;
+namespace Skiff.Machinery.Quota;
 
 /// <summary>
 /// The pure part of the resource quota controller (upstream pkg/quota/v1/evaluator/core and the generic object-count
 /// evaluator): what a namespace uses of each resource a quota's spec.hard names.
 /// </summary>
-internal static class QuotaUsage
+public static class QuotaUsage
 {
-    private const string StorageClassSuffix = ".storageclass.storage.k8s.io/";
+    /// <summary>The middle of a per-storage-class quota name: <c>&lt;class&gt;.storageclass.storage.k8s.io/&lt;resource&gt;</c>.</summary>
+    public const string StorageClassSuffix = ".storageclass.storage.k8s.io/";
 
     /// <summary>What the usage is computed from: the namespace's pods, Services and claims, and a count of any other resource
     /// by its qualified name ("configmaps", "deployments.apps"), null when that resource is unknown.</summary>
@@ -27,9 +28,20 @@ internal static class QuotaUsage
         ArgumentNullException.ThrowIfNull(quota);
         ArgumentNullException.ThrowIfNull(inputs);
         List<V1Pod> pods = [.. inputs.Pods.Where(p => IsCounted(p, now) && QuotaScopes.Matches(quota, p))];
-        bool scoped = QuotaScopes.IsScoped(quota);
+        return Measure(quota.Spec?.Hard?.Keys ?? [], QuotaScopes.IsScoped(quota), inputs with { Pods = pods });
+    }
+
+    /// <summary>
+    /// What <paramref name="inputs"/> use of each of <paramref name="resources"/>, taking every pod given as counted and in
+    /// scope; <paramref name="scoped"/> measures pod resources only. Resources not measured here are left out.
+    /// </summary>
+    public static Dictionary<string, ResourceQuantity> Measure(IEnumerable<string> resources, bool scoped, Inputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        ArgumentNullException.ThrowIfNull(inputs);
+        List<V1Pod> pods = [.. inputs.Pods];
         var used = new Dictionary<string, ResourceQuantity>(StringComparer.Ordinal);
-        foreach (string resource in (quota.Spec?.Hard?.Keys ?? []).Order(StringComparer.Ordinal))
+        foreach (string resource in resources.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             // Scopes apply to pods only; the API server rejects other resources in a scoped quota.
             ResourceQuantity? value = PodResource(resource, pods) ?? (scoped ? null : OtherResource(resource, inputs));
@@ -194,7 +206,8 @@ internal static class QuotaUsage
         return total.ToQuantity();
     }
 
-    private static string? StorageClassOf(V1PersistentVolumeClaim claim) =>
+    /// <summary>A claim's storage class: spec.storageClassName, or the legacy beta annotation.</summary>
+    public static string? StorageClassOf(V1PersistentVolumeClaim claim) =>
         claim.Spec?.StorageClassName
         ?? (claim.Metadata?.Annotations?.TryGetValue("volume.beta.kubernetes.io/storage-class", out string? legacy) == true ? legacy : null);
 }

@@ -1,12 +1,12 @@
 using k8s.Models;
 
-namespace Skiff.ControlPlane.Controllers.ResourceQuota;
+namespace Skiff.Machinery.Quota;
 
 /// <summary>
 /// Quota scopes (spec.scopes and spec.scopeSelector): a scoped quota measures only the pods in every one of its scopes.
 /// Terminating pods have spec.activeDeadlineSeconds; BestEffort pods request and limit no cpu or memory.
 /// </summary>
-internal static class QuotaScopes
+public static class QuotaScopes
 {
     public static bool IsScoped(V1ResourceQuota quota) =>
         quota.Spec?.Scopes is { Count: > 0 } || quota.Spec?.ScopeSelector?.MatchExpressions is { Count: > 0 };

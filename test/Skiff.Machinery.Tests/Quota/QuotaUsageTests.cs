@@ -1,7 +1,7 @@
 using k8s.Models;
-using Skiff.ControlPlane.Controllers.ResourceQuota;
+using Skiff.Machinery.Quota;
 
-namespace Skiff.ControlPlane.Tests.Controllers.ResourceQuota;
+namespace Skiff.Machinery.Tests.Quota;
 
 public sealed class QuotaUsageTests
 {
