@@ -141,37 +141,39 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
     private async Task ReconcileAsync(string name, CancellationToken cancellationToken)
     {
         ResourceBucket bucket = _cache.Bucket(_crds);
-        if (bucket.Get(StorageKeys.Object(_crds, null, name)) is not { } cached)
-        {
-            _accepted.Remove(name);
-            if (await _served.StopAsync(name, cancellationToken))
-            {
-                LogStopped(_logger, name);
-            }
-
-            return;
-        }
-
-        V1CustomResourceDefinition crd = Read(cached.Json);
-        if (crd.Metadata.DeletionTimestamp is not null)
-        {
-            await FinalizeAsync(crd, cancellationToken);
-            return;
-        }
-
+        CachedObject? cached = bucket.Get(StorageKeys.Object(_crds, null, name));
         try
         {
+            if (cached is null)
+            {
+                _accepted.Remove(name);
+                if (await _served.StopAsync(name, cancellationToken))
+                {
+                    LogStopped(_logger, name);
+                }
+
+                return;
+            }
+
+            V1CustomResourceDefinition crd = Read(cached.Json);
+            if (crd.Metadata.DeletionTimestamp is not null)
+            {
+                await FinalizeAsync(crd, cancellationToken);
+                return;
+            }
+
             await ReconcileLiveAsync(name, bucket, cached, crd, cancellationToken);
         }
         finally
         {
-            _served.MarkReconciled(name, cached.Revision);
+            // Whatever happened (served, stopped, being deleted, failed and requeued), a writer waiting on this CRD goes on;
+            // a CRD gone from the cache is done at least up to the cache's revision.
+            _served.MarkReconciled(name, cached?.Revision ?? _cache.Revision);
         }
     }
 
     private async Task ReconcileLiveAsync(string name, ResourceBucket bucket, CachedObject cached, V1CustomResourceDefinition crd, CancellationToken cancellationToken)
     {
-
         if (!(crd.Metadata.Finalizers ?? []).Contains(CustomResourceDefinitionStrategy.CleanupFinalizer))
         {
             // CRDs stored before the finalizer existed get it now; the update comes back as an event.

@@ -20,7 +20,9 @@ internal sealed class ServedCustomResources : IDisposable
     private readonly ResourceCatalog _catalog;
     private readonly ApiWatchCache _cache;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _reconciled = new(StringComparer.Ordinal);
+    private readonly Lock _reconcileLock = new();
+    private readonly Dictionary<string, long> _reconciled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskCompletionSource> _reconcileSignals = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _terminating = new(StringComparer.Ordinal);
     private volatile State _state = new(
         ImmutableDictionary<(string, string, string), ServedCustomResource>.Empty,
@@ -211,22 +213,61 @@ internal sealed class ServedCustomResources : IDisposable
         return _terminating.ContainsKey(version.Crd.Metadata.Name);
     }
 
-    /// <summary>Records that the CRD controller has acted on a CRD as stored at <paramref name="revision"/>.</summary>
-    public void MarkReconciled(string crdName, long revision) =>
-        _reconciled.AddOrUpdate(crdName, revision, (_, old) => Math.Max(old, revision));
+    /// <summary>Records that the CRD controller has acted on a CRD as stored at <paramref name="revision"/>; wakes its waiters.</summary>
+    public void MarkReconciled(string crdName, long revision)
+    {
+        TaskCompletionSource? signal;
+        lock (_reconcileLock)
+        {
+            _reconciled[crdName] = Math.Max(_reconciled.GetValueOrDefault(crdName), revision);
+            _reconcileSignals.Remove(crdName, out signal);
+        }
+
+        signal?.TrySetResult();
+    }
 
     /// <summary>
-    /// Waits (at most <paramref name="timeout"/>) until the CRD controller has acted on a CRD written at
-    /// <paramref name="revision"/>, so the client that wrote it finds its kind served on its next request (kubectl apply, then
-    /// kubectl get). Returns early when the controller is slower; the kind is then served a moment later.
+    /// Waits until the CRD controller has acted on a CRD written at <paramref name="revision"/>, so the client that wrote it
+    /// finds its kind served on its next request (kubectl apply, then kubectl get). <paramref name="timeout"/> only bounds a
+    /// slow controller; without custom resources (no controller) it returns at once.
     /// </summary>
     public async Task WaitReconciledAsync(string crdName, long revision, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
-        DateTimeOffset deadline = time.GetUtcNow() + timeout;
-        while (!(_reconciled.TryGetValue(crdName, out long done) && done >= revision) && time.GetUtcNow() < deadline)
+        if (!Enabled)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), time, cancellationToken);
+            return;
+        }
+
+        using var bound = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
+        while (true)
+        {
+            Task signal;
+            lock (_reconcileLock)
+            {
+                if (_reconciled.GetValueOrDefault(crdName) >= revision)
+                {
+                    return;
+                }
+
+                if (!_reconcileSignals.TryGetValue(crdName, out TaskCompletionSource? source))
+                {
+                    source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _reconcileSignals[crdName] = source;
+                }
+
+                signal = source.Task;
+            }
+
+            try
+            {
+                await signal.WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 
