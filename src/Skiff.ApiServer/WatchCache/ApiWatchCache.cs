@@ -127,7 +127,7 @@ internal sealed partial class ApiWatchCache : BackgroundService
             _resources.TryRemove(prefix, out _);
             if (_buckets.TryRemove(prefix, out ResourceBucket? bucket))
             {
-                bucket.CloseAll();
+                bucket.Retire();
             }
         }
         finally
