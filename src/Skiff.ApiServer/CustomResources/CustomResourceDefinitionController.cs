@@ -103,6 +103,12 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
                 _queue.Writer.TryWrite(item.Name);
             }
 
+            // A CRD deleted while the cache relisted has no event and is not in the list: its reconcile finds it gone.
+            foreach (string served in _served.ServedCrdNames)
+            {
+                _queue.Writer.TryWrite(served);
+            }
+
             try
             {
                 await foreach (CacheEvent change in watcher.Reader.ReadAllAsync(cancellationToken))

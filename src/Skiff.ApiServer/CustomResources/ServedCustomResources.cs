@@ -56,6 +56,9 @@ internal sealed class ServedCustomResources : IDisposable
         return resource is null ? null : Find(resource);
     }
 
+    /// <summary>The names of the CRDs served now.</summary>
+    public IReadOnlyList<string> ServedCrdNames => [.. _state.ByCrd.Keys];
+
     /// <summary>The versions served for a CRD (empty when it is not served).</summary>
     public ImmutableArray<ServedCustomResource> Versions(string crdName) =>
         _state.ByCrd.TryGetValue(crdName, out var entry) ? entry.Versions : [];
@@ -67,7 +70,9 @@ internal sealed class ServedCustomResources : IDisposable
     /// The versions a CRD serves with its accepted names (status.acceptedNames): every <c>served</c> version. Empty when
     /// no names are accepted yet.
     /// </summary>
-    public static ImmutableArray<ServedCustomResource> VersionsOf(V1CustomResourceDefinition crd)
+    /// <param name="crd">The CRD.</param>
+    /// <param name="previous">The versions served before: a version whose schema is unchanged keeps its compiled schema.</param>
+    public static ImmutableArray<ServedCustomResource> VersionsOf(V1CustomResourceDefinition crd, ImmutableArray<ServedCustomResource> previous = default)
     {
         ArgumentNullException.ThrowIfNull(crd);
         V1CustomResourceDefinitionNames? names = crd.Status?.AcceptedNames;
@@ -109,8 +114,12 @@ internal sealed class ServedCustomResources : IDisposable
                 [.. names.Categories ?? []],
                 subresources,
                 typeof(CustomResource),
-                typeof(CustomResourceList));
-            result.Add(new ServedCustomResource(crd, version, resource, storage));
+                typeof(CustomResourceList))
+            {
+                ListKind = names.ListKind,
+            };
+            CustomResourceSchema? schema = previous.IsDefault ? null : previous.FirstOrDefault(p => p.Version.Name == version.Name)?.Schema;
+            result.Add(new ServedCustomResource(crd, version, resource, storage, schema));
         }
 
         return result.ToImmutable();
@@ -118,14 +127,15 @@ internal sealed class ServedCustomResources : IDisposable
 
     /// <summary>
     /// Serves (or re-serves, after a change) a CRD's versions. Objects are cached before the kind appears in the catalog, so a
-    /// client that sees it in discovery can list it at once. Returns false when nothing changed.
+    /// client that sees it in discovery can list it at once. Returns false when nothing changed. The key space (group and
+    /// plural, fixed by the CRD's name) never changes while a CRD is served.
     /// </summary>
     public async Task<bool> ServeAsync(V1CustomResourceDefinition crd, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(crd);
         string name = crd.Metadata.Name;
-        ImmutableArray<ServedCustomResource> versions = VersionsOf(crd);
-        if (versions.IsEmpty)
+        if (crd.Spec is null || string.IsNullOrEmpty(crd.Status?.AcceptedNames?.Plural) || string.IsNullOrEmpty(crd.Status.AcceptedNames.Kind)
+            || !(crd.Spec.Versions ?? []).Any(v => v.Served))
         {
             return await StopAsync(name, cancellationToken);
         }
@@ -142,7 +152,10 @@ internal sealed class ServedCustomResources : IDisposable
                 return false;
             }
 
-            await _cache.AddResourceAsync(versions[0].Resource, cancellationToken);
+            // Only a changed CRD compiles schemas, and only those of versions whose schema changed.
+            ImmutableArray<ServedCustomResource> versions = VersionsOf(crd, current.Versions);
+
+            bool cached = await _cache.AddResourceAsync(versions[0].Resource, cancellationToken);
             ImmutableDictionary<(string, string, string), ServedCustomResource> byResource = Without(state.ByResource, current.Versions);
             foreach (ServedCustomResource version in versions)
             {
@@ -157,14 +170,15 @@ internal sealed class ServedCustomResources : IDisposable
             }
             catch (InvalidOperationException)
             {
-                // Another resource holds one of these names (the caller checks names first; this is the last guard).
+                // Another resource holds one of these names (the caller checks names first; this is the last guard). A cache
+                // started just for this attempt goes again; one that was there (the key space of another served CRD) stays.
                 _state = state;
-                throw;
-            }
+                if (cached)
+                {
+                    await _cache.RemoveResourceAsync(versions[0].Resource, CancellationToken.None);
+                }
 
-            if (!current.Versions.IsDefaultOrEmpty && StorageKeysDiffer(current.Versions[0].Resource, versions[0].Resource))
-            {
-                await _cache.RemoveResourceAsync(current.Versions[0].Resource, cancellationToken);
+                throw;
             }
 
             return true;
@@ -276,9 +290,6 @@ internal sealed class ServedCustomResources : IDisposable
     private static ImmutableDictionary<(string, string, string), ServedCustomResource> Without(
         ImmutableDictionary<(string, string, string), ServedCustomResource> byResource, ImmutableArray<ServedCustomResource> versions) =>
         versions.IsDefaultOrEmpty ? byResource : byResource.RemoveRange(versions.Select(v => (v.Resource.Group, v.Resource.Version, v.Resource.Plural)));
-
-    private static bool StorageKeysDiffer(ResourceInfo a, ResourceInfo b) =>
-        Registry.StorageKeys.ResourcePrefix(a) != Registry.StorageKeys.ResourcePrefix(b);
 
     private sealed record State(
         ImmutableDictionary<(string, string, string), ServedCustomResource> ByResource,
