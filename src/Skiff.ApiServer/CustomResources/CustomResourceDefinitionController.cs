@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,6 +9,7 @@ using Skiff.ApiServer.WatchCache;
 using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Errors;
 using Skiff.Machinery.Json;
+using Skiff.Machinery.Queues;
 using Skiff.Store;
 
 namespace Skiff.ApiServer.CustomResources;
@@ -33,7 +33,7 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<CustomResourceDefinitionController> _logger;
     private readonly ResourceInfo _crds;
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WorkQueue<string> _queue;
 
     // The names this loop accepted last, per CRD: newer than the cache until the status write comes back through the watch,
     // so two CRDs that ask for one name at once cannot both get it.
@@ -54,6 +54,7 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
         _catalog = catalog;
         _timeProvider = timeProvider;
         _logger = logger;
+        _queue = new WorkQueue<string>(timeProvider);
         _crds = catalog.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")
             ?? throw new InvalidOperationException("the catalog has no customresourcedefinitions");
     }
@@ -70,8 +71,15 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
         Task feed = FeedAsync(stoppingToken);
         try
         {
-            await foreach (string name in _queue.Reader.ReadAllAsync(stoppingToken))
+            while (true)
             {
+                WorkQueueItem<string> next = await _queue.GetAsync(stoppingToken);
+                if (next.ShuttingDown)
+                {
+                    break;
+                }
+
+                string name = next.Item;
                 try
                 {
                     await ReconcileAsync(name, stoppingToken);
@@ -79,7 +87,11 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
                 catch (Exception ex) when (ex is StatusException or StoreException or JsonException or InvalidOperationException)
                 {
                     LogRetry(_logger, name, ex);
-                    _ = RequeueLaterAsync(name, stoppingToken);
+                    _queue.AddAfter(name, s_retry);
+                }
+                finally
+                {
+                    _queue.Done(name);
                 }
             }
         }
@@ -87,7 +99,14 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
         {
         }
 
+        _queue.ShutDown();
         await feed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public override void Dispose()
+    {
+        _queue.Dispose();
+        base.Dispose();
     }
 
     /// <summary>Queues every CRD now, then each changed CRD and the others of its group (their names may be free now).</summary>
@@ -100,20 +119,26 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
             using CacheWatcher watcher = _cache.Bucket(_crds).WatchFromNow(prefix, null, out List<CachedObject> current);
             foreach (CachedObject item in current)
             {
-                _queue.Writer.TryWrite(item.Name);
+                _queue.Add(item.Name);
+            }
+
+            // A CRD deleted while the cache relisted has no event and is not in the list: its reconcile finds it gone.
+            foreach (string served in _served.ServedCrdNames)
+            {
+                _queue.Add(served);
             }
 
             try
             {
                 await foreach (CacheEvent change in watcher.Reader.ReadAllAsync(cancellationToken))
                 {
-                    _queue.Writer.TryWrite(change.Object.Name);
+                    _queue.Add(change.Object.Name);
                     string? group = GroupOf(change.Object.Json);
                     foreach (CachedObject other in _cache.Bucket(_crds).Snapshot(prefix, null))
                     {
                         if (other.Name != change.Object.Name && GroupOf(other.Json) == group)
                         {
-                            _queue.Writer.TryWrite(other.Name);
+                            _queue.Add(other.Name);
                         }
                     }
                 }
@@ -125,53 +150,42 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
         }
     }
 
-    private async Task RequeueLaterAsync(string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(s_retry, _timeProvider, cancellationToken);
-            _queue.Writer.TryWrite(name);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
     private async Task ReconcileAsync(string name, CancellationToken cancellationToken)
     {
         ResourceBucket bucket = _cache.Bucket(_crds);
-        if (bucket.Get(StorageKeys.Object(_crds, null, name)) is not { } cached)
-        {
-            _accepted.Remove(name);
-            if (await _served.StopAsync(name, cancellationToken))
-            {
-                LogStopped(_logger, name);
-            }
-
-            return;
-        }
-
-        V1CustomResourceDefinition crd = Read(cached.Json);
-        if (crd.Metadata.DeletionTimestamp is not null)
-        {
-            await FinalizeAsync(crd, cancellationToken);
-            return;
-        }
-
+        CachedObject? cached = bucket.Get(StorageKeys.Object(_crds, null, name));
         try
         {
+            if (cached is null)
+            {
+                _accepted.Remove(name);
+                if (await _served.StopAsync(name, cancellationToken))
+                {
+                    LogStopped(_logger, name);
+                }
+
+                return;
+            }
+
+            V1CustomResourceDefinition crd = Read(cached.Json);
+            if (crd.Metadata.DeletionTimestamp is not null)
+            {
+                await FinalizeAsync(crd, cancellationToken);
+                return;
+            }
+
             await ReconcileLiveAsync(name, bucket, cached, crd, cancellationToken);
         }
         finally
         {
-            _served.MarkReconciled(name, cached.Revision);
+            // Whatever happened (served, stopped, being deleted, failed and requeued), a writer waiting on this CRD goes on;
+            // a CRD gone from the cache is done at least up to the cache's revision.
+            _served.MarkReconciled(name, cached?.Revision ?? _cache.Revision);
         }
     }
 
     private async Task ReconcileLiveAsync(string name, ResourceBucket bucket, CachedObject cached, V1CustomResourceDefinition crd, CancellationToken cancellationToken)
     {
-
         if (!(crd.Metadata.Finalizers ?? []).Contains(CustomResourceDefinitionStrategy.CleanupFinalizer))
         {
             // CRDs stored before the finalizer existed get it now; the update comes back as an event.
@@ -262,7 +276,7 @@ internal sealed partial class CustomResourceDefinitionController : BackgroundSer
             {
                 // Objects with finalizers of their own go when their owners finish; look again shortly.
                 LogWaitingForObjects(_logger, name, remaining);
-                _ = RequeueLaterAsync(name, cancellationToken);
+                _queue.AddAfter(name, s_retry);
                 return;
             }
         }

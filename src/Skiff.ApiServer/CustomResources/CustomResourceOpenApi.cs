@@ -95,11 +95,12 @@ internal sealed class CustomResourceOpenApi
             ResourceInfo resource = version.Resource;
             string name = $"{ReversedGroup(resource.Group)}.{resource.Version}.{resource.Kind}";
             components[name] = KindSchema(version);
-            components[name + "List"] = ListSchema(resource, name, listMetaRef);
+            string listName = $"{ReversedGroup(resource.Group)}.{resource.Version}.{resource.ListKind}";
+            components[listName] = ListSchema(resource, name, listMetaRef);
             var ops = new Operations(resource, "#/components/schemas/" + name);
             string prefix = $"/apis/{resource.Group}/{resource.Version}";
             string collection = prefix + (resource.Namespaced ? "/namespaces/{namespace}/" : "/") + resource.Plural;
-            string listRef = "#/components/schemas/" + name + "List";
+            string listRef = "#/components/schemas/" + listName;
             paths[collection] = ops.PathItem(named: false, resource.Namespaced,
                 ("get", ops.Operation("list", "list", listRef, OpenApiParameters.List(), body: null)),
                 ("post", ops.Operation("post", "create", ops.KindRef, OpenApiParameters.Write(), ops.KindRef)),
@@ -172,7 +173,7 @@ internal sealed class CustomResourceOpenApi
 
     private static JsonObject ListSchema(ResourceInfo resource, string itemName, string listMetaRef) => new()
     {
-        ["description"] = $"{resource.Kind}List is a list of {resource.Kind}",
+        ["description"] = $"{resource.ListKind} is a list of {resource.Kind}",
         ["type"] = "object",
         ["required"] = new JsonArray("items"),
         ["properties"] = new JsonObject
@@ -187,7 +188,7 @@ internal sealed class CustomResourceOpenApi
             ["kind"] = new JsonObject { ["type"] = "string" },
             ["metadata"] = new JsonObject { ["allOf"] = new JsonArray(new JsonObject { ["$ref"] = listMetaRef }) },
         },
-        ["x-kubernetes-group-version-kind"] = new JsonArray(Gvk(resource.Group, resource.Version, resource.Kind + "List")),
+        ["x-kubernetes-group-version-kind"] = new JsonArray(Gvk(resource.Group, resource.Version, resource.ListKind)),
     };
 
     /// <summary>"stable.example.com" → "com.example.stable", as upstream names CRD schemas.</summary>

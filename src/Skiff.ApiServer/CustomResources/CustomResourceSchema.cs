@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
@@ -13,18 +12,12 @@ namespace Skiff.ApiServer.CustomResources;
 /// upstream's causes by <see cref="SchemaErrors"/>.
 /// </summary>
 /// <remarks>
-/// Compiling a schema costs about a millisecond, so <see cref="For"/> memoizes: instances are kept per schema text (a
-/// bounded map, emptied when full), so every write of a CRD version reuses one compiled schema even when the caller
-/// rebuilds the schema's JsonObject each time. Instances are immutable and thread-safe; callers may also keep them.
+/// Compiling a schema costs about a millisecond: callers keep the instance (<see cref="ServedCustomResource"/> holds one per
+/// served version and hands it on while the version's schema is unchanged). Instances are immutable and thread-safe.
 /// The defaults inside the schema are pruned by the schema once, when the instance is made, as upstream requires.
 /// </remarks>
 internal sealed class CustomResourceSchema
 {
-    private const int CacheLimit = 256;
-
-    // Memo of compiled schemas by their text: immutable values, bounded; For's static signature leaves no owner to hold it.
-    private static readonly ConcurrentDictionary<string, CustomResourceSchema> s_compiled = new(StringComparer.Ordinal);
-
     private static readonly EvaluationOptions s_evaluation = new()
     {
         OutputFormat = OutputFormat.Hierarchical,
@@ -58,28 +51,9 @@ internal sealed class CustomResourceSchema
     /// <summary>The openAPIV3Schema as given; null when the version has none (everything is kept).</summary>
     public JsonObject? Schema { get; }
 
-    /// <summary>The schema of a version (null: no schema, nothing pruned or checked). Cheap after the first call for a schema.</summary>
-    public static CustomResourceSchema For(JsonObject? openApiV3Schema)
-    {
-        if (openApiV3Schema is null)
-        {
-            return s_none;
-        }
-
-        string key = openApiV3Schema.ToJsonString();
-        if (s_compiled.TryGetValue(key, out CustomResourceSchema? known))
-        {
-            return known;
-        }
-
-        var made = new CustomResourceSchema((JsonObject)openApiV3Schema.DeepClone());
-        if (s_compiled.Count >= CacheLimit)
-        {
-            s_compiled.Clear();
-        }
-
-        return s_compiled.GetOrAdd(key, made);
-    }
+    /// <summary>Compiles the schema of a version (null: no schema, nothing pruned or checked).</summary>
+    public static CustomResourceSchema For(JsonObject? openApiV3Schema) =>
+        openApiV3Schema is null ? s_none : new CustomResourceSchema((JsonObject)openApiV3Schema.DeepClone());
 
     /// <summary>Fills in the schema's <c>default</c> values where fields are missing (on decode, as upstream does).</summary>
     public void ApplyDefaults(JsonObject item)

@@ -13,7 +13,12 @@ namespace Skiff.ApiServer.CustomResources;
 /// </summary>
 internal sealed class ServedCustomResource
 {
-    public ServedCustomResource(V1CustomResourceDefinition crd, V1CustomResourceDefinitionVersion version, ResourceInfo resource, string storageVersion)
+    /// <param name="crd">The CRD.</param>
+    /// <param name="version">The served version.</param>
+    /// <param name="resource">Its catalog entry.</param>
+    /// <param name="storageVersion">The version objects are stored in.</param>
+    /// <param name="previous">The schema this version was served with before, reused when the schema is the same.</param>
+    public ServedCustomResource(V1CustomResourceDefinition crd, V1CustomResourceDefinitionVersion version, ResourceInfo resource, string storageVersion, CustomResourceSchema? previous = null)
     {
         ArgumentNullException.ThrowIfNull(crd);
         ArgumentNullException.ThrowIfNull(version);
@@ -24,9 +29,8 @@ internal sealed class ServedCustomResource
         JsonObject? schema = version.Schema?.OpenAPIV3Schema is { } openApi
             ? JsonSerializer.SerializeToNode(openApi, SkiffJson.Options) as JsonObject
             : null;
-        Schema = CustomResourceSchema.For(schema);
-        IReadOnlyList<V1CustomResourceColumnDefinition> columns = version.AdditionalPrinterColumns is { Count: > 0 } given ? [.. given] : [AgeColumn()];
-        Printer = new CustomResourceTablePrinter(columns);
+        Schema = previous is not null && JsonNode.DeepEquals(previous.Schema, schema) ? previous : CustomResourceSchema.For(schema);
+        Printer = new CustomResourceTablePrinter([.. version.AdditionalPrinterColumns ?? []]);
     }
 
     /// <summary>The CRD as it was when this version started to be served.</summary>
@@ -54,12 +58,4 @@ internal sealed class ServedCustomResource
     /// <summary>The scale subresource's JSON paths, when it is on.</summary>
     public V1CustomResourceSubresourceScale? Scale => Version.Subresources?.Scale;
 
-    // Upstream serves this column when a version lists none (the CRD handler's default columns).
-    private static V1CustomResourceColumnDefinition AgeColumn() => new()
-    {
-        Name = "Age",
-        Type = "date",
-        JsonPath = ".metadata.creationTimestamp",
-        Description = Columns.CreationTimestampDescription,
-    };
 }

@@ -20,7 +20,9 @@ internal sealed class ServedCustomResources : IDisposable
     private readonly ResourceCatalog _catalog;
     private readonly ApiWatchCache _cache;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _reconciled = new(StringComparer.Ordinal);
+    private readonly Lock _reconcileLock = new();
+    private readonly Dictionary<string, long> _reconciled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskCompletionSource> _reconcileSignals = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _terminating = new(StringComparer.Ordinal);
     private volatile State _state = new(
         ImmutableDictionary<(string, string, string), ServedCustomResource>.Empty,
@@ -54,6 +56,9 @@ internal sealed class ServedCustomResources : IDisposable
         return resource is null ? null : Find(resource);
     }
 
+    /// <summary>The names of the CRDs served now.</summary>
+    public IReadOnlyList<string> ServedCrdNames => [.. _state.ByCrd.Keys];
+
     /// <summary>The versions served for a CRD (empty when it is not served).</summary>
     public ImmutableArray<ServedCustomResource> Versions(string crdName) =>
         _state.ByCrd.TryGetValue(crdName, out var entry) ? entry.Versions : [];
@@ -65,7 +70,9 @@ internal sealed class ServedCustomResources : IDisposable
     /// The versions a CRD serves with its accepted names (status.acceptedNames): every <c>served</c> version. Empty when
     /// no names are accepted yet.
     /// </summary>
-    public static ImmutableArray<ServedCustomResource> VersionsOf(V1CustomResourceDefinition crd)
+    /// <param name="crd">The CRD.</param>
+    /// <param name="previous">The versions served before: a version whose schema is unchanged keeps its compiled schema.</param>
+    public static ImmutableArray<ServedCustomResource> VersionsOf(V1CustomResourceDefinition crd, ImmutableArray<ServedCustomResource> previous = default)
     {
         ArgumentNullException.ThrowIfNull(crd);
         V1CustomResourceDefinitionNames? names = crd.Status?.AcceptedNames;
@@ -107,8 +114,12 @@ internal sealed class ServedCustomResources : IDisposable
                 [.. names.Categories ?? []],
                 subresources,
                 typeof(CustomResource),
-                typeof(CustomResourceList));
-            result.Add(new ServedCustomResource(crd, version, resource, storage));
+                typeof(CustomResourceList))
+            {
+                ListKind = names.ListKind,
+            };
+            CustomResourceSchema? schema = previous.IsDefault ? null : previous.FirstOrDefault(p => p.Version.Name == version.Name)?.Schema;
+            result.Add(new ServedCustomResource(crd, version, resource, storage, schema));
         }
 
         return result.ToImmutable();
@@ -116,14 +127,15 @@ internal sealed class ServedCustomResources : IDisposable
 
     /// <summary>
     /// Serves (or re-serves, after a change) a CRD's versions. Objects are cached before the kind appears in the catalog, so a
-    /// client that sees it in discovery can list it at once. Returns false when nothing changed.
+    /// client that sees it in discovery can list it at once. Returns false when nothing changed. The key space (group and
+    /// plural, fixed by the CRD's name) never changes while a CRD is served.
     /// </summary>
     public async Task<bool> ServeAsync(V1CustomResourceDefinition crd, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(crd);
         string name = crd.Metadata.Name;
-        ImmutableArray<ServedCustomResource> versions = VersionsOf(crd);
-        if (versions.IsEmpty)
+        if (crd.Spec is null || string.IsNullOrEmpty(crd.Status?.AcceptedNames?.Plural) || string.IsNullOrEmpty(crd.Status.AcceptedNames.Kind)
+            || !(crd.Spec.Versions ?? []).Any(v => v.Served))
         {
             return await StopAsync(name, cancellationToken);
         }
@@ -140,7 +152,10 @@ internal sealed class ServedCustomResources : IDisposable
                 return false;
             }
 
-            await _cache.AddResourceAsync(versions[0].Resource, cancellationToken);
+            // Only a changed CRD compiles schemas, and only those of versions whose schema changed.
+            ImmutableArray<ServedCustomResource> versions = VersionsOf(crd, current.Versions);
+
+            bool cached = await _cache.AddResourceAsync(versions[0].Resource, cancellationToken);
             ImmutableDictionary<(string, string, string), ServedCustomResource> byResource = Without(state.ByResource, current.Versions);
             foreach (ServedCustomResource version in versions)
             {
@@ -155,14 +170,15 @@ internal sealed class ServedCustomResources : IDisposable
             }
             catch (InvalidOperationException)
             {
-                // Another resource holds one of these names (the caller checks names first; this is the last guard).
+                // Another resource holds one of these names (the caller checks names first; this is the last guard). A cache
+                // started just for this attempt goes again; one that was there (the key space of another served CRD) stays.
                 _state = state;
-                throw;
-            }
+                if (cached)
+                {
+                    await _cache.RemoveResourceAsync(versions[0].Resource, CancellationToken.None);
+                }
 
-            if (!current.Versions.IsDefaultOrEmpty && StorageKeysDiffer(current.Versions[0].Resource, versions[0].Resource))
-            {
-                await _cache.RemoveResourceAsync(current.Versions[0].Resource, cancellationToken);
+                throw;
             }
 
             return true;
@@ -211,22 +227,61 @@ internal sealed class ServedCustomResources : IDisposable
         return _terminating.ContainsKey(version.Crd.Metadata.Name);
     }
 
-    /// <summary>Records that the CRD controller has acted on a CRD as stored at <paramref name="revision"/>.</summary>
-    public void MarkReconciled(string crdName, long revision) =>
-        _reconciled.AddOrUpdate(crdName, revision, (_, old) => Math.Max(old, revision));
+    /// <summary>Records that the CRD controller has acted on a CRD as stored at <paramref name="revision"/>; wakes its waiters.</summary>
+    public void MarkReconciled(string crdName, long revision)
+    {
+        TaskCompletionSource? signal;
+        lock (_reconcileLock)
+        {
+            _reconciled[crdName] = Math.Max(_reconciled.GetValueOrDefault(crdName), revision);
+            _reconcileSignals.Remove(crdName, out signal);
+        }
+
+        signal?.TrySetResult();
+    }
 
     /// <summary>
-    /// Waits (at most <paramref name="timeout"/>) until the CRD controller has acted on a CRD written at
-    /// <paramref name="revision"/>, so the client that wrote it finds its kind served on its next request (kubectl apply, then
-    /// kubectl get). Returns early when the controller is slower; the kind is then served a moment later.
+    /// Waits until the CRD controller has acted on a CRD written at <paramref name="revision"/>, so the client that wrote it
+    /// finds its kind served on its next request (kubectl apply, then kubectl get). <paramref name="timeout"/> only bounds a
+    /// slow controller; without custom resources (no controller) it returns at once.
     /// </summary>
     public async Task WaitReconciledAsync(string crdName, long revision, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
-        DateTimeOffset deadline = time.GetUtcNow() + timeout;
-        while (!(_reconciled.TryGetValue(crdName, out long done) && done >= revision) && time.GetUtcNow() < deadline)
+        if (!Enabled)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), time, cancellationToken);
+            return;
+        }
+
+        using var bound = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
+        while (true)
+        {
+            Task signal;
+            lock (_reconcileLock)
+            {
+                if (_reconciled.GetValueOrDefault(crdName) >= revision)
+                {
+                    return;
+                }
+
+                if (!_reconcileSignals.TryGetValue(crdName, out TaskCompletionSource? source))
+                {
+                    source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _reconcileSignals[crdName] = source;
+                }
+
+                signal = source.Task;
+            }
+
+            try
+            {
+                await signal.WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 
@@ -235,9 +290,6 @@ internal sealed class ServedCustomResources : IDisposable
     private static ImmutableDictionary<(string, string, string), ServedCustomResource> Without(
         ImmutableDictionary<(string, string, string), ServedCustomResource> byResource, ImmutableArray<ServedCustomResource> versions) =>
         versions.IsDefaultOrEmpty ? byResource : byResource.RemoveRange(versions.Select(v => (v.Resource.Group, v.Resource.Version, v.Resource.Plural)));
-
-    private static bool StorageKeysDiffer(ResourceInfo a, ResourceInfo b) =>
-        Registry.StorageKeys.ResourcePrefix(a) != Registry.StorageKeys.ResourcePrefix(b);
 
     private sealed record State(
         ImmutableDictionary<(string, string, string), ServedCustomResource> ByResource,

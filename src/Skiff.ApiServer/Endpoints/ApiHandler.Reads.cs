@@ -88,7 +88,7 @@ internal sealed partial class ApiHandler
         context.Response.ContentType = Responses.JsonMediaType;
         await using var writer = new Utf8JsonWriter(context.Response.Body);
         writer.WriteStartObject();
-        writer.WriteString("kind", request.Resource.Kind + "List");
+        writer.WriteString("kind", request.Resource.ListKind);
         writer.WriteString("apiVersion", request.Resource.ApiVersion);
         writer.WriteStartObject("metadata");
         writer.WriteString("resourceVersion", rv);

@@ -145,7 +145,7 @@ internal sealed partial class ApiHandler
 
         var list = new JsonObject
         {
-            ["kind"] = request.Resource.Kind + "List",
+            ["kind"] = request.Resource.ListKind,
             ["apiVersion"] = request.Resource.ApiVersion,
             ["metadata"] = new JsonObject(),
             ["items"] = deleted,

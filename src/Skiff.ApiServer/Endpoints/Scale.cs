@@ -113,24 +113,14 @@ internal static class Scale
     }
 
     /// <summary>The node at a CRD scale path such as ".spec.replicas", or null.</summary>
-    private static JsonNode? At(JsonObject item, string? path)
-    {
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-
-        JsonNode? node = item;
-        foreach (string segment in Segments(path))
-        {
-            node = node is JsonObject json ? json[segment] : null;
-        }
-
-        return node;
-    }
+    private static JsonNode? At(JsonObject item, string? path) =>
+        !string.IsNullOrEmpty(path) && CustomResources.JsonPathQuery.TryParse(path, out CustomResources.JsonPathQuery? query) && query!.Evaluate(item) is [JsonNode node, ..]
+            ? node
+            : null;
 
     private static long ReadInt(JsonObject item, string? path) =>
         At(item, path) is JsonValue value && long.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long count) ? count : 0;
 
+    // The write side of a scale path: its fields (CRD validation allows only .a.b.c paths there, no indexes or filters).
     private static string[] Segments(string path) => path.TrimStart('.').Split('.');
 }

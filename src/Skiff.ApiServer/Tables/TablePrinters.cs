@@ -46,7 +46,7 @@ public sealed class TablePrinters
     public ITablePrinter For(Skiff.Machinery.Catalog.ResourceInfo resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        if (resource.IsCustom && _custom?.Invoke(resource) is { Columns.Count: > 0 } printer)
+        if (resource.IsCustom && _custom?.Invoke(resource) is { } printer)
         {
             return printer;
         }

@@ -66,15 +66,15 @@ internal sealed partial class ApiWatchCache : BackgroundService
 
     /// <summary>
     /// Starts caching a resource served at run time (a custom resource): lists its objects at the revision the cache has
-    /// reached, then keeps them current. Returns at once when the resource's key space is already cached.
+    /// reached, then keeps them current. Returns false at once when the resource's key space is already cached.
     /// </summary>
-    public async Task AddResourceAsync(ResourceInfo resource, CancellationToken cancellationToken)
+    public async Task<bool> AddResourceAsync(ResourceInfo resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
         string prefix = StorageKeys.ResourcePrefix(resource);
         if (_buckets.ContainsKey(prefix))
         {
-            return;
+            return false;
         }
 
         await _applyGate.WaitAsync(cancellationToken);
@@ -82,7 +82,7 @@ internal sealed partial class ApiWatchCache : BackgroundService
         {
             if (_buckets.ContainsKey(prefix))
             {
-                return;
+                return false;
             }
 
             var bucket = new ResourceBucket();
@@ -109,6 +109,7 @@ internal sealed partial class ApiWatchCache : BackgroundService
             // Before the first load the bucket stays empty; the load fills it with everything else.
             _resources[prefix] = resource;
             _buckets[prefix] = bucket;
+            return true;
         }
         finally
         {
@@ -127,7 +128,7 @@ internal sealed partial class ApiWatchCache : BackgroundService
             _resources.TryRemove(prefix, out _);
             if (_buckets.TryRemove(prefix, out ResourceBucket? bucket))
             {
-                bucket.CloseAll();
+                bucket.Retire();
             }
         }
         finally

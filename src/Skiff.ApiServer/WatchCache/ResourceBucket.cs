@@ -19,6 +19,7 @@ internal sealed class ResourceBucket
     private long _jsonBytes;
     private long _approximateBytes;
     private long _version;
+    private bool _retired;
 
     /// <summary>Grows with every change and relist, so readers that index the content (RBAC) know when to rebuild.</summary>
     public long Version => Interlocked.Read(ref _version);
@@ -158,6 +159,12 @@ internal sealed class ResourceBucket
         replay = [];
         lock (_lock)
         {
+            if (_retired)
+            {
+                watcher.Close();
+                return true;
+            }
+
             if (afterRevision < _oldestRetained)
             {
                 return false;
@@ -183,7 +190,14 @@ internal sealed class ResourceBucket
         lock (_lock)
         {
             current = [.. _objects.Values.Where(o => o.Key.StartsWith(keyPrefix, StringComparison.Ordinal))];
-            _watchers.Add(watcher);
+            if (_retired)
+            {
+                watcher.Close();
+            }
+            else
+            {
+                _watchers.Add(watcher);
+            }
         }
 
         return watcher;
@@ -194,6 +208,24 @@ internal sealed class ResourceBucket
         lock (_lock)
         {
             _watchers.Remove(watcher);
+        }
+    }
+
+    /// <summary>
+    /// Ends the bucket's life (its resource is no longer served): every watcher closes, and a watch attached later (by a
+    /// request that found the bucket just before) gets a closed watcher instead of waiting forever.
+    /// </summary>
+    internal void Retire()
+    {
+        lock (_lock)
+        {
+            _retired = true;
+            foreach (CacheWatcher watcher in _watchers)
+            {
+                watcher.Close();
+            }
+
+            _watchers.Clear();
         }
     }
 

@@ -9,7 +9,7 @@ namespace Skiff.Machinery.Catalog;
 /// scope, verbs, short names, categories and subresources are upstream facts listed in <see cref="UpstreamResources"/>.
 /// <see cref="BuiltIn"/> never changes; a catalog from <see cref="CreateExtensible"/> also serves custom resources, which the
 /// API server adds and removes while it runs. Readers never lock: every read goes to one immutable snapshot, and a change
-/// swaps in a new snapshot and then raises <see cref="Changed"/>.
+/// swaps in a new snapshot (its <see cref="Generation"/> grows).
 /// </summary>
 public sealed class ResourceCatalog
 {
@@ -27,9 +27,6 @@ public sealed class ResourceCatalog
 
     /// <summary>The catalog of built-in kinds, in discovery order. It never changes.</summary>
     public static ResourceCatalog BuiltIn { get; } = new(Build(), extensible: false);
-
-    /// <summary>Raised after custom resources were added or removed (the new snapshot is already visible).</summary>
-    public event EventHandler? Changed;
 
     /// <summary>True when custom resources may be added (false for <see cref="BuiltIn"/>).</summary>
     public bool IsExtensible { get; }
@@ -68,8 +65,6 @@ public sealed class ResourceCatalog
         {
             Publish(_custom.SetItem(owner, [.. resources]));
         }
-
-        Changed?.Invoke(this, EventArgs.Empty);
     }
 
     /// <summary>Stops serving what <paramref name="owner"/> served; false when it served nothing.</summary>
@@ -85,8 +80,6 @@ public sealed class ResourceCatalog
 
             Publish(_custom.Remove(owner));
         }
-
-        Changed?.Invoke(this, EventArgs.Empty);
         return true;
     }
 

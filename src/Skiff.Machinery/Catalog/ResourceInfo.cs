@@ -27,6 +27,15 @@ public sealed record ResourceInfo(
     Type ClrType,
     Type? ListClrType)
 {
+    private readonly string? _listKind;
+
+    /// <summary>The kind of a list of these objects: <c>Kind</c> + "List" unless set (a CRD's <c>names.listKind</c>).</summary>
+    public string ListKind
+    {
+        get => string.IsNullOrEmpty(_listKind) ? Kind + "List" : _listKind;
+        init => _listKind = value;
+    }
+
     /// <summary>"v1" or "apps/v1".</summary>
     public string ApiVersion => string.IsNullOrEmpty(Group) ? Version : $"{Group}/{Version}";
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Skiff.ApiServer.CustomResources;
 using Skiff.ApiServer.Endpoints;
 using Skiff.Machinery.Catalog;
 using Skiff.ApiServer.Tests.Registry;
@@ -122,6 +123,33 @@ public sealed class CustomResourceDefinitionControllerTests : IAsyncDisposable
 
         Assert.Equal("new", (string?)created["metadata"]!["name"]);
         Assert.Null(await TryGetAsync(crontabs, "default", "old"));
+    }
+
+    [Fact]
+    public async Task WaitReconciledAsync_CrdBeingDeleted_ReturnsOnceTheControllerActs()
+    {
+        await InitializeAsync();
+        await _harness.Registry.CreateAsync(Crds, null, CrdFixtures.CronTabJson(), RegistryHarness.Write(), CancellationToken.None);
+        await WaitForConditionAsync(CrdFixtures.Name, "Established", "True");
+        (JsonObject deleting, _) = await _harness.Registry.DeleteAsync(Crds, null, CrdFixtures.Name, null, false, CancellationToken.None);
+        long revision = long.Parse((string)deleting["metadata"]!["resourceVersion"]!, System.Globalization.CultureInfo.InvariantCulture);
+
+        // The bound is far beyond the test's patience: only the controller's signal can end the wait in time.
+        Task wait = _harness.Provider.GetRequiredService<ServedCustomResources>()
+            .WaitReconciledAsync(CrdFixtures.Name, revision, TimeSpan.FromMinutes(10), TimeProvider.System, CancellationToken.None);
+
+        Assert.Same(wait, await Task.WhenAny(wait, Task.Delay(s_timeout)));
+    }
+
+    [Fact]
+    public async Task WaitReconciledAsync_CustomResourcesDisabled_ReturnsAtOnce()
+    {
+        using var served = new ServedCustomResources(ResourceCatalog.BuiltIn, Cache);
+
+        Task wait = served.WaitReconciledAsync(CrdFixtures.Name, 5, TimeSpan.FromMinutes(10), TimeProvider.System, CancellationToken.None);
+
+        Assert.True(wait.IsCompletedSuccessfully);
+        await wait;
     }
 
     private async Task<JsonObject> WaitForConditionAsync(string name, string type, string status)

@@ -18,6 +18,20 @@ public sealed class CustomResourceOpenApiTests : IAsyncDisposable
     public ValueTask DisposeAsync() => _harness.DisposeAsync();
 
     [Fact]
+    public async Task TryGetDocument_CrdWithListKind_NamesTheListByIt()
+    {
+        k8s.Models.V1CustomResourceDefinition crd = CrdFixtures.CronTab();
+        crd.Status.AcceptedNames.ListKind = "CronTabCatalog";
+        await Served.ServeAsync(crd, CancellationToken.None);
+
+        Assert.True(OpenApi.TryGetDocument("apis/stable.example.com/v1", out byte[] json, out _));
+
+        JsonObject list = JsonNode.Parse(json)!["components"]!["schemas"]!["com.example.stable.v1.CronTabCatalog"]!.AsObject();
+        Assert.Equal("CronTabCatalog", (string?)list["x-kubernetes-group-version-kind"]![0]!["kind"]);
+        Assert.Equal("CronTabCatalog", _harness.Resource("stable.example.com", "v1", "crontabs").ListKind);
+    }
+
+    [Fact]
     public async Task TryGetDocument_ServedVersion_HasTheSchemaAndWhatKubectlValidationLooksFor()
     {
         await InitializeAsync();

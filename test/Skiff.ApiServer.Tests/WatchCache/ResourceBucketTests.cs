@@ -33,6 +33,33 @@ public sealed class ResourceBucketTests
         Assert.InRange(approximate, json, 2 * json);
     }
 
+    [Fact]
+    public void TryWatch_AfterRetire_GivesAClosedWatcher()
+    {
+        var bucket = new ResourceBucket();
+        bucket.Reset([], 0);
+        bucket.Retire();
+
+        Assert.True(bucket.TryWatch(null, 0, out CacheWatcher watcher, out List<CacheEvent> replay));
+
+        Assert.Empty(replay);
+        Assert.True(watcher.Reader.Completion.IsCompleted);
+        Assert.Equal(0, bucket.WatcherCount);
+    }
+
+    [Fact]
+    public void WatchFromNow_AfterRetire_GivesAClosedWatcher()
+    {
+        var bucket = new ResourceBucket();
+        bucket.Reset([], 0);
+        bucket.Retire();
+
+        using CacheWatcher watcher = bucket.WatchFromNow("/core/pods/", null, out _);
+
+        Assert.True(watcher.Reader.Completion.IsCompleted);
+        Assert.Equal(0, bucket.WatcherCount);
+    }
+
     private static CachedObject Pod(int index, long revision, StringPool pool, string image = "nginx:1.27")
     {
         string json = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"pod-@INDEX","namespace":"bench","labels":{"app":"bench","tier":"web"},"uid":"@UID","creationTimestamp":"2026-01-01T00:00:00Z"},"spec":{"containers":[{"name":"app","image":"@IMAGE","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}],"restartPolicy":"Always","dnsPolicy":"ClusterFirst","schedulerName":"default-scheduler","serviceAccountName":"default","terminationGracePeriodSeconds":30},"status":{"phase":"Pending","qosClass":"Burstable"}}"""
