@@ -50,9 +50,6 @@ public static class ApiErrors
 
     public static StatusException Unauthorized() => new(401, "Unauthorized", "Unauthorized");
 
-    public static StatusException Forbidden(string user, string verb, string group, string resource, string? ns) =>
-        new(403, "Forbidden", $"{Qualified(group, resource)} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\"" + (ns is null ? " at the cluster scope" : $" in the namespace \"{ns}\""), new V1StatusDetails { Group = NullIfEmpty(group), Kind = resource });
-
     public static StatusException Internal(string message) => new(500, "InternalError", $"Internal error occurred: {message}");
 
     public static StatusException ServiceUnavailable(string message) => new(503, "ServiceUnavailable", message);
