@@ -16,9 +16,15 @@ public sealed class RbacEscalationAdmissionTests : IAsyncLifetime, IAsyncDisposa
     {
         await _harness.StartAsync();
         await _harness.Registry.CreateNamespaceAsync("team");
-        // jane administers "team" (the admin ClusterRole bound there): she may write Roles and RoleBindings in it.
+        // jane administers "team": she may write Roles and RoleBindings and read pods there (a Role of its own, not the
+        // aggregated admin ClusterRole, whose rules arrive asynchronously).
+        await _harness.CreateRbacAsync("roles", "team", """
+            {"metadata":{"name":"team-admin"},"rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles","rolebindings"],"verbs":["get","list","create","update","patch","delete"]},
+             {"apiGroups":[""],"resources":["pods","pods/log"],"verbs":["get","list","watch"]}]}
+            """);
+        await _harness.CreateRbacAsync("roles", "team", """{"metadata":{"name":"pod-reader"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}]}""");
         await _harness.CreateRbacAsync("rolebindings", "team", """
-            {"metadata":{"name":"jane-admin"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"admin"},
+            {"metadata":{"name":"jane-admin"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"team-admin"},
              "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"jane"}]}
             """);
     }
@@ -69,7 +75,7 @@ public sealed class RbacEscalationAdmissionTests : IAsyncLifetime, IAsyncDisposa
     public async Task CreateRoleBinding_ToHeldRole_IsAdmitted()
     {
         await CreateAsJaneAsync("rolebindings", "team", """
-            {"metadata":{"name":"bob-view"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},
+            {"metadata":{"name":"bob-view"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"pod-reader"},
              "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"bob"}]}
             """);
     }

@@ -36,6 +36,9 @@ public sealed class CallerChecksTests : IAsyncLifetime, IAsyncDisposable
             await _harness.CreateAsync(_harness.Resource("", "v1", "nodes"), null, $$$"""{"metadata":{"name":"{{{node}}}"}}""");
             await _harness.CreateAsync(_harness.Pods, "team", $$$"""{"metadata":{"name":"on-{{{node}}}"},"spec":{"nodeName":"{{{node}}}","containers":[{"name":"c","image":"busybox"}]}}""");
         }
+
+        // The authorizers read the policy and the node graph from the watch cache.
+        await _harness.Provider.GetRequiredService<Skiff.ApiServer.WatchCache.ApiWatchCache>().SyncAsync(CancellationToken.None);
     }
 
     Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
