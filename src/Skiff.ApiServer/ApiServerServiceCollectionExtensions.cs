@@ -162,6 +162,7 @@ public static class ApiServerServiceCollectionExtensions
         AddWebhookMachinery(services);
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.Webhooks.MutatingAdmissionWebhook>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.Webhooks.ValidatingAdmissionWebhook>();
+        services.AddSingleton<Admission.IAdmissionPlugin, RbacEscalationAdmission>();
         services.AddSingleton<Admission.IAdmissionPlugin, Admission.ResourceQuotaAdmission>();
     }
 

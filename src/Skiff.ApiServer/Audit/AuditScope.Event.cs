@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Features;
-using Skiff.ApiServer.Authentication;
 using Skiff.ApiServer.Endpoints;
 using Skiff.Machinery.Errors;
 using Skiff.Machinery.Json;
@@ -23,11 +22,11 @@ internal sealed partial class AuditScope
             ["stage"] = stage.ToString(),
             ["requestURI"] = RequestUri(),
             ["verb"] = Attributes().Verb,
-            ["user"] = User is null ? new JsonObject() : UserJson(User),
+            ["user"] = User is null ? new JsonObject() : User.ToJson(),
         };
         if (ImpersonatedUser is { } impersonatedUser)
         {
-            result["impersonatedUser"] = UserJson(impersonatedUser);
+            result["impersonatedUser"] = impersonatedUser.ToJson();
         }
 
         result["sourceIPs"] = new JsonArray([.. SourceIps().Select(ip => (JsonNode)ip)]);
@@ -69,22 +68,6 @@ internal sealed partial class AuditScope
 
     private string RequestUri() =>
         _context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : $"{_context.Request.Path}{_context.Request.QueryString}";
-
-    private static JsonObject UserJson(UserInfo user)
-    {
-        var json = new JsonObject { ["username"] = user.Name };
-        if (!string.IsNullOrEmpty(user.Uid))
-        {
-            json["uid"] = user.Uid;
-        }
-
-        if (user.Groups.Count > 0)
-        {
-            json["groups"] = new JsonArray([.. user.Groups.Select(g => (JsonNode)g)]);
-        }
-
-        return json;
-    }
 
     /// <summary>X-Forwarded-For's addresses, then the peer's (upstream's order).</summary>
     private List<string> SourceIps()

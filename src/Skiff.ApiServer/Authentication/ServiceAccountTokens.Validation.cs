@@ -61,7 +61,13 @@ internal sealed partial class ServiceAccountTokens
         }
 
         DateTimeOffset now = timeProvider.GetUtcNow();
-        if (Seconds(claims["exp"]) is long exp && now - s_leeway > DateTimeOffset.FromUnixTimeSeconds(exp))
+        // Every token this server issues carries exp (it issues no legacy secret tokens); one without would never expire.
+        if (Seconds(claims["exp"]) is not long exp)
+        {
+            return TokenValidation.Refused("service account token has no expiration");
+        }
+
+        if (now - s_leeway > DateTimeOffset.FromUnixTimeSeconds(exp))
         {
             return TokenValidation.Refused("service account token has expired");
         }

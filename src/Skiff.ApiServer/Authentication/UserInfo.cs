@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Text.Json.Nodes;
 
 namespace Skiff.ApiServer.Authentication;
 
@@ -16,4 +17,29 @@ public sealed record UserInfo(string Name, IReadOnlyList<string> Groups, string 
     /// empty for certificates.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Extra { get; init; } = FrozenDictionary<string, IReadOnlyList<string>>.Empty;
+
+    /// <summary>
+    /// The user as authentication.k8s.io/v1 UserInfo JSON (audit events, SelfSubjectReview, TokenReview): username, then uid,
+    /// groups and extra, each left out when empty as upstream's omitempty does.
+    /// </summary>
+    public JsonObject ToJson()
+    {
+        var json = new JsonObject { ["username"] = Name };
+        if (Uid.Length > 0)
+        {
+            json["uid"] = Uid;
+        }
+
+        if (Groups.Count > 0)
+        {
+            json["groups"] = new JsonArray([.. Groups.Select(g => JsonValue.Create(g))]);
+        }
+
+        if (Extra.Count > 0)
+        {
+            json["extra"] = new JsonObject(Extra.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)new JsonArray([.. e.Value.Select(v => JsonValue.Create(v))]))));
+        }
+
+        return json;
+    }
 }

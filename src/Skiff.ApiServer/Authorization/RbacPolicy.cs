@@ -78,6 +78,9 @@ internal sealed class RbacPolicy
     /// <summary>A ClusterRole by name (aggregation reads them), or null.</summary>
     public V1ClusterRole? ClusterRole(string name) => _clusterRoles.GetValueOrDefault(name);
 
+    /// <summary>A Role by namespace and name (the escalation check reads the role a binding grants), or null.</summary>
+    public V1Role? Role(string ns, string name) => _roles.GetValueOrDefault(ns + "/" + name);
+
     private static bool VisitAll(IList<V1PolicyRule>? rules, string source, Func<string, V1PolicyRule, bool> visit)
     {
         foreach (V1PolicyRule rule in rules ?? [])

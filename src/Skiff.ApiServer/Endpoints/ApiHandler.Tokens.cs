@@ -19,7 +19,7 @@ internal sealed partial class ApiHandler
     /// server's maximum) and, with spec.boundObjectRef, bound to a pod (and the pod's node), a secret or a node that must
     /// exist now and keeps the token valid only while it does.
     /// </summary>
-    private async Task<JsonObject> TokenRequestAsync(HttpContext context, RequestInfo request, JsonObject tokenRequest)
+    private async Task<JsonObject> TokenRequestAsync(HttpContext context, RequestInfo request, JsonObject tokenRequest, UserInfo user)
     {
         CancellationToken cancellationToken = context.RequestAborted;
         string name = request.Name!;
@@ -54,6 +54,11 @@ internal sealed partial class ApiHandler
             audiences = [.. _tokens.ApiAudiences];
         }
 
+        if (Authorization.NodeAuthorizer.NodeName(user) is { } node)
+        {
+            await CheckNodeTokenRequestAsync(node, user, name, ns, spec?["boundObjectRef"] as JsonObject, cancellationToken);
+        }
+
         List<BoundObject> bound = spec?["boundObjectRef"] is JsonObject reference ? await BoundObjectsAsync(name, ns, reference, cancellationToken) : [];
         if (_tokens.MaxExpiration is { } max && seconds > (long)max.TotalSeconds)
         {
@@ -77,6 +82,43 @@ internal sealed partial class ApiHandler
         answerSpec["expirationSeconds"] = seconds;
         answer["status"] = new JsonObject { ["token"] = token, ["expirationTimestamp"] = expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) };
         return answer;
+    }
+
+    /// <summary>
+    /// Upstream's NodeRestriction for TokenRequest: a node may ask only for a token bound to a pod (by name and uid) that is
+    /// scheduled on it; the server then adds the node binding itself, so a node can neither mint an unbound token nor one for
+    /// another node's pod.
+    /// </summary>
+    private async Task CheckNodeTokenRequestAsync(string node, UserInfo user, string account, string ns, JsonObject? reference, CancellationToken cancellationToken)
+    {
+        StatusException Forbidden(string cause) => Authorization.AuthorizationErrors.Forbidden(string.Empty, "serviceaccounts", account, cause);
+        if (node.Length == 0)
+        {
+            throw Forbidden($"could not determine node from user \"{user.Name}\"");
+        }
+
+        string podName = TokenText(reference?["name"]);
+        if (reference is null || TokenText(reference["apiVersion"]) != "v1" || TokenText(reference["kind"]) != "Pod" || podName.Length == 0)
+        {
+            throw Forbidden("node requested token not bound to a pod");
+        }
+
+        string uid = TokenText(reference["uid"]);
+        if (uid.Length == 0)
+        {
+            throw Forbidden("node requested token with a pod binding without a uid");
+        }
+
+        JsonObject pod = await _registry.GetAsync(_catalog.Find(string.Empty, "v1", "pods")!, ns, podName, cancellationToken);
+        if (TokenText(pod["metadata"]?["uid"]) != uid)
+        {
+            throw Forbidden($"the UID in the bound object reference ({uid}) does not match the UID in record. The object might have been deleted and then recreated");
+        }
+
+        if (TokenText(pod["spec"]?["nodeName"]) != node)
+        {
+            throw Forbidden("node requested token bound to a pod scheduled on a different node");
+        }
     }
 
     /// <summary>The objects a TokenRequest's boundObjectRef binds the token to, checked as upstream checks them.</summary>
@@ -158,7 +200,7 @@ internal sealed partial class ApiHandler
         return new JsonObject
         {
             ["authenticated"] = true,
-            ["user"] = UserJson(result.User),
+            ["user"] = result.User.ToJson(),
             ["audiences"] = new JsonArray([.. result.Audiences.Select(a => JsonValue.Create(a))]),
         };
     }

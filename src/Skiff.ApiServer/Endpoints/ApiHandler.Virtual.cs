@@ -22,17 +22,47 @@ internal sealed partial class ApiHandler
         JsonObject body = BodyReader.ParseObject(await BodyReader.ReadBytesAsync(context.Request, context.RequestAborted), BodyReader.MediaType(context.Request));
         JsonObject answer = (request.Resource.Plural, request.Subresource) switch
         {
-            ("selfsubjectreviews", _) => Review(body, "authentication.k8s.io/v1", "SelfSubjectReview", new JsonObject { ["userInfo"] = UserJson(user) }),
+            ("selfsubjectreviews", _) => Review(body, "authentication.k8s.io/v1", "SelfSubjectReview", new JsonObject { ["userInfo"] = user.ToJson() }),
             ("selfsubjectaccessreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectAccessReview", await AccessStatusAsync(user, body, context.RequestAborted)),
             ("selfsubjectrulesreviews", _) => Review(body, "authorization.k8s.io/v1", "SelfSubjectRulesReview", RulesStatus(user, body)),
+            ("localsubjectaccessreviews", _) when LocalReviewErrors(request.Namespace, body) is { } error => throw error,
             ("subjectaccessreviews" or "localsubjectaccessreviews", _) => Review(body, request.Resource.ApiVersion, request.Resource.Kind, await AccessStatusAsync(SubjectOf(body), body, context.RequestAborted)),
             ("tokenreviews", _) => Review(body, "authentication.k8s.io/v1", "TokenReview", await TokenStatusAsync(body, context.RequestAborted)),
             ("bindings", _) or ("pods", "binding") => await BindAsync(request, body, context.RequestAborted),
-            ("pods", "eviction") => await EvictAsync(request, body, context.RequestAborted),
-            ("serviceaccounts", "token") => await TokenRequestAsync(context, request, body),
+            ("pods", "eviction") => await EvictAsync(request, body, user, context.RequestAborted),
+            ("serviceaccounts", "token") => await TokenRequestAsync(context, request, body, user),
             _ => throw ApiErrors.MethodNotSupported(request.Resource.Group, request.Resource.Plural + (request.Subresource is null ? string.Empty : "/" + request.Subresource), "create"),
         };
         await Responses.WriteJsonAsync(context, answer, 201);
+    }
+
+    /// <summary>
+    /// Upstream's checks of a LocalSubjectAccessReview: it asks about resources in the URL's namespace only (its object takes the
+    /// URL's namespace, as any namespaced create), never about non-resource URLs. Null when the review is acceptable.
+    /// </summary>
+    private static StatusException? LocalReviewErrors(string? ns, JsonObject review)
+    {
+        string? own = review["metadata"]?["namespace"]?.GetValue<string>();
+        if (!string.IsNullOrEmpty(own) && own != ns)
+        {
+            return ApiErrors.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        var causes = new List<k8s.Models.V1StatusCause>();
+        if (review["spec"]?["resourceAttributes"] is JsonObject resource && (resource["namespace"]?.GetValue<string>() ?? string.Empty) != ns)
+        {
+            string value = resource["namespace"]?.GetValue<string>() ?? string.Empty;
+            causes.Add(new k8s.Models.V1StatusCause { Reason = "FieldValueInvalid", Field = "spec.resourceAttributes.namespace", Message = $"Invalid value: \"{value}\": must match metadata.namespace" });
+        }
+
+        if (review["spec"]?["nonResourceAttributes"] is JsonObject nonResource)
+        {
+            // Go's %#v of the internal struct, as field.Invalid prints a struct value.
+            string value = $"authorization.NonResourceAttributes{{Path:\"{nonResource["path"]?.GetValue<string>()}\", Verb:\"{nonResource["verb"]?.GetValue<string>()}\"}}";
+            causes.Add(new k8s.Models.V1StatusCause { Reason = "FieldValueInvalid", Field = "spec.nonResourceAttributes", Message = $"Invalid value: {value}: disallowed on this kind of request" });
+        }
+
+        return causes.Count == 0 ? null : ApiErrors.Invalid("authorization.k8s.io", "LocalSubjectAccessReview", string.Empty, causes);
     }
 
     private static JsonObject Review(JsonObject body, string apiVersion, string kind, JsonObject status)
@@ -44,26 +74,6 @@ internal sealed partial class ApiHandler
         review["metadata"]!["creationTimestamp"] = null;
         review["status"] = status;
         return review;
-    }
-
-    private static JsonObject UserJson(UserInfo user)
-    {
-        var json = new JsonObject
-        {
-            ["username"] = user.Name,
-            ["groups"] = new JsonArray([.. user.Groups.Select(g => JsonValue.Create(g))]),
-        };
-        if (user.Uid.Length > 0)
-        {
-            json["uid"] = user.Uid;
-        }
-
-        if (user.Extra.Count > 0)
-        {
-            json["extra"] = new JsonObject(user.Extra.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)new JsonArray([.. e.Value.Select(v => JsonValue.Create(v))]))));
-        }
-
-        return json;
     }
 
     private static UserInfo SubjectOf(JsonObject review)
@@ -206,10 +216,24 @@ internal sealed partial class ApiHandler
     /// status.disruptedPods, so concurrent evictions (kubectl drain) cannot overspend it. Pods that are not running or
     /// already deleting, and unready pods while the budget is healthy, are evicted without spending.
     /// </summary>
-    private async Task<JsonObject> EvictAsync(RequestInfo request, JsonObject eviction, CancellationToken cancellationToken)
+    private async Task<JsonObject> EvictAsync(RequestInfo request, JsonObject eviction, UserInfo user, CancellationToken cancellationToken)
     {
         var pods = _catalog.Find(string.Empty, "v1", "pods")!;
         JsonObject pod = await _registry.GetAsync(pods, request.Namespace, request.Name!, cancellationToken);
+        // Upstream's NodeRestriction: a node (whose role grants pods/eviction) may evict only the pods bound to it.
+        if (NodeAuthorizer.NodeName(user) is { } node)
+        {
+            if (node.Length == 0)
+            {
+                throw AuthorizationErrors.Forbidden(string.Empty, "pods", request.Name, $"could not determine node from user \"{user.Name}\"");
+            }
+
+            if (pod["spec"]?["nodeName"]?.GetValue<string>() != node)
+            {
+                throw AuthorizationErrors.Forbidden(string.Empty, "pods", request.Name, $"node {node} can only evict pods with spec.nodeName set to itself");
+            }
+        }
+
         await _cache.SyncAsync(cancellationToken);
         var budgets = _catalog.Find("policy", "v1", "poddisruptionbudgets")!;
         var labels = new Dictionary<string, string>();
@@ -291,7 +315,7 @@ internal sealed partial class ApiHandler
         k8s.Models.V1DeleteOptions? options = eviction["deleteOptions"] is JsonObject deleteOptions
             ? System.Text.Json.JsonSerializer.Deserialize<k8s.Models.V1DeleteOptions>(deleteOptions, Machinery.Json.SkiffJson.Options)
             : null;
-        await _registry.DeleteAsync(pods, request.Namespace, request.Name!, options, dryRun: false, cancellationToken);
+        await _registry.DeleteAsync(pods, request.Namespace, request.Name!, options, dryRun: false, cancellationToken, user);
         return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
     }
 

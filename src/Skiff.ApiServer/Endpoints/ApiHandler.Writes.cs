@@ -72,12 +72,18 @@ internal sealed partial class ApiHandler
             throw ApiErrors.BadRequest("PATCH with apply-patch+yaml requires a fieldManager parameter");
         }
 
+        // As upstream's patcher: an apply that creates the object must also be allowed to create it (asked once, before the
+        // write, and used only when the object turns out to be missing).
+        var createAttributes = new Authorization.AuthorizationAttributes(write.User, "create", request.Resource.Group, request.Resource.Plural, request.Subresource, request.Namespace, request.Name);
+        (bool createAllowed, string createReason) = isApply ? await _authorizer.AuthorizeAsync(createAttributes, context.RequestAborted) : (false, string.Empty);
         (JsonObject updated, bool created) = await _registry.UpdateAsync(
             Storage(request),
             request.Namespace,
             request.Name!,
             request.Subresource,
-            current => _conversion.ToStorage(request.Resource, current is null ? ServerSideApply.Create(AsObject(patch), write.FieldManager) : apply(Out(request, current))),
+            current => _conversion.ToStorage(request.Resource, current is not null ? apply(Out(request, current))
+                : createAllowed ? ServerSideApply.Create(AsObject(patch), write.FieldManager)
+                : throw Authorization.AuthorizationErrors.Forbidden(request.Resource.Group, request.Resource.Plural, request.Name, createReason)),
             write,
             createIfMissing: isApply,
             context.RequestAborted);

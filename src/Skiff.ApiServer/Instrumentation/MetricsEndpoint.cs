@@ -29,9 +29,11 @@ internal sealed class MetricsEndpoint(
         {
             UserInfo user = await authenticator.AuthenticateAsync(context, context.RequestAborted) ?? throw ApiErrors.Unauthorized();
             user = await Impersonation.ApplyAsync(context, user, authorizer, context.RequestAborted);
-            if (!(await authorizer.AuthorizeAsync(new AuthorizationAttributes(user, "get", string.Empty, string.Empty, null, null, null, Path), context.RequestAborted)).Allowed)
+            var attributes = new AuthorizationAttributes(user, "get", string.Empty, string.Empty, null, null, null, Path);
+            (bool allowed, string reason) = await authorizer.AuthorizeAsync(attributes, context.RequestAborted);
+            if (!allowed)
             {
-                throw new StatusException(403, "Forbidden", $"forbidden: User \"{user.Name}\" cannot get path \"{Path}\"");
+                throw AuthorizationErrors.Forbidden(attributes, reason);
             }
 
             foreach (WatchCacheStatistics statistics in cache.Statistics())

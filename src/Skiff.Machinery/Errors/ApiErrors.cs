@@ -50,9 +50,6 @@ public static class ApiErrors
 
     public static StatusException Unauthorized() => new(401, "Unauthorized", "Unauthorized");
 
-    public static StatusException Forbidden(string user, string verb, string group, string resource, string? ns) =>
-        new(403, "Forbidden", $"{Qualified(group, resource)} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\"" + (ns is null ? " at the cluster scope" : $" in the namespace \"{ns}\""), new V1StatusDetails { Group = NullIfEmpty(group), Kind = resource });
-
     /// <summary>
     /// Upstream's NewForbidden, the form admission and authorization refusals share: <c>pods "web" is forbidden: why</c>,
     /// <c>pods is forbidden: why</c> without a name, <c>forbidden: why</c> without a resource; causes go into the details.

@@ -222,6 +222,81 @@ public sealed class ServiceAccountTokensTests : IAsyncLifetime, IAsyncDisposable
         Assert.Equal(7200, Claims(token)["exp"]!.GetValue<long>() - Claims(token)["iat"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task TokenWithoutExp_IsRefused()
+    {
+        string token = await TokenAsync("""{"spec":{}}""");
+        string[] parts = token.Split('.');
+        JsonObject claims = Claims(token);
+        claims.Remove("exp");
+        string input = parts[0] + "." + System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        string forged = input + "." + System.Buffers.Text.Base64Url.EncodeToString(_key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+
+        JsonObject review = await ReviewAsync(forged);
+
+        Assert.True((await ReviewAsync(token))["authenticated"]!.GetValue<bool>());
+        Assert.False(review["authenticated"]!.GetValue<bool>());
+        Assert.Equal("[invalid bearer token, service account token has no expiration]", review["error"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(null, "node requested token not bound to a pod")]
+    [InlineData("b", "node requested token bound to a pod scheduled on a different node")]
+    [InlineData("a", null)]
+    public async Task TokenRequest_ByNode_NeedsABindingToAPodOnThatNode(string? podNode, string? refusal)
+    {
+        var cache = _harness.Provider.GetRequiredService<ApiWatchCache>();
+        await cache.StartAsync(CancellationToken.None);
+        try
+        {
+            await cache.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+            await SendAsync("POST", "/api/v1/nodes", """{"metadata":{"name":"a"}}""");
+            await SendAsync("POST", "/api/v1/nodes", """{"metadata":{"name":"b"}}""");
+            await SendAsync("POST", "/api/v1/namespaces/demo/pods", """{"metadata":{"name":"on-a"},"spec":{"nodeName":"a","serviceAccountName":"robot","containers":[{"name":"app","image":"busybox"}]}}""");
+            await SendAsync("POST", "/api/v1/namespaces/demo/pods", """{"metadata":{"name":"on-b"},"spec":{"nodeName":"b","serviceAccountName":"robot","containers":[{"name":"app","image":"busybox"}]}}""");
+            await cache.SyncAsync(CancellationToken.None);
+            string body = podNode is null ? """{"spec":{}}""" : BoundTo("Pod", "on-" + podNode, await PodUidAsync("on-" + podNode));
+            using var nodeKey = ECDsa.Create();
+            using X509Certificate2 nodeCert = new CertificateRequest("CN=system:node:a, O=system:nodes", nodeKey, HashAlgorithmName.SHA256)
+                .CreateSelfSigned(RegistryHarness.Start.AddDays(-1), RegistryHarness.Start.AddDays(30));
+
+            DefaultHttpContext context = Context("POST", "/api/v1/namespaces/demo/serviceaccounts/robot/token", body, null);
+            context.Connection.ClientCertificate = nodeCert;
+            await _handler.HandleAsync(context);
+            JsonObject answer = Body(context);
+
+            if (refusal is null)
+            {
+                Assert.Equal(201, context.Response.StatusCode);
+                Assert.Equal("a", Claims(answer["status"]!["token"]!.GetValue<string>())["kubernetes.io"]!["node"]!["name"]!.GetValue<string>());
+            }
+            else
+            {
+                Assert.Equal(403, context.Response.StatusCode);
+                Assert.Equal("serviceaccounts \"robot\" is forbidden: " + refusal, answer["message"]!.GetValue<string>());
+            }
+        }
+        finally
+        {
+            await cache.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task LocalSubjectAccessReview_OtherNamespaceOrNonResource_IsInvalid()
+    {
+        const string Path = "/apis/authorization.k8s.io/v1/namespaces/demo/localsubjectaccessreviews";
+        (int otherCode, JsonObject other) = await SendAsync("POST", Path, """{"spec":{"user":"jane","resourceAttributes":{"namespace":"kube-system","verb":"get","resource":"secrets"}}}""");
+        (int urlCode, JsonObject url) = await SendAsync("POST", Path, """{"spec":{"user":"jane","nonResourceAttributes":{"path":"/healthz","verb":"get"}}}""");
+        (int okCode, _) = await SendAsync("POST", Path, """{"spec":{"user":"jane","resourceAttributes":{"namespace":"demo","verb":"get","resource":"pods"}}}""");
+
+        Assert.Equal(422, otherCode);
+        Assert.Equal("LocalSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes.namespace: Invalid value: \"kube-system\": must match metadata.namespace", other["message"]!.GetValue<string>());
+        Assert.Equal(422, urlCode);
+        Assert.Equal("LocalSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.nonResourceAttributes: Invalid value: authorization.NonResourceAttributes{Path:\"/healthz\", Verb:\"get\"}: disallowed on this kind of request", url["message"]!.GetValue<string>());
+        Assert.Equal(201, okCode);
+    }
+
     private static string BoundTo(string kind, string name, string uid) =>
         new JsonObject
         {

@@ -167,7 +167,9 @@ internal sealed partial class WebhookDispatcher(WebhookClient client, VersionCon
 
         foreach ((string key, string value) in response.AuditAnnotations)
         {
-            attributes.AuditAnnotations[$"{hook.Name}/{key}"] = value;
+            // As upstream's audit context: the first value of a key stays (the authorization decision and earlier plugins'
+            // annotations share this dictionary and must not be overwritten by a webhook).
+            attributes.AuditAnnotations.TryAdd($"{hook.Name}/{key}", value);
         }
     }
 

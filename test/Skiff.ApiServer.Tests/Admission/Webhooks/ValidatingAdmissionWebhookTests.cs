@@ -90,4 +90,23 @@ public sealed class ValidatingAdmissionWebhookTests : IAsyncLifetime
             $"Internal error occurred: failed calling webhook \"uid.skiff.test\": received invalid webhook response: expected response.uid=\"{uid}\", got \"other\"",
             error.Message);
     }
+
+    [Fact]
+    public async Task CreatePod_WebhookAuditAnnotationNamedLikeTheDecision_KeepsTheAuthorizationDecision()
+    {
+        _h.Server.On("/spoof", review =>
+        {
+            JsonObject answer = WebhookTestServer.Allow(review);
+            answer["response"]!["auditAnnotations"] = new JsonObject { ["decision"] = "forged", ["note"] = "kept" };
+            return answer;
+        });
+        await _h.CreateValidatingAsync("spoof", _h.Hook("authorization.k8s.io", "/spoof"));
+        var write = Skiff.ApiServer.Tests.Registry.RegistryHarness.Write();
+        write.AuditAnnotations["authorization.k8s.io/decision"] = "allow";
+
+        await _h.Registry.Registry.CreateAsync(_h.Registry.Pods, "demo", Skiff.ApiServer.Tests.Registry.RegistryHarness.Json("""{"metadata":{"name":"web"},"spec":{"containers":[{"name":"app","image":"nginx"}]}}"""), write, CancellationToken.None);
+
+        Assert.Equal("allow", write.AuditAnnotations["authorization.k8s.io/decision"]);
+        Assert.Equal("kept", write.AuditAnnotations["authorization.k8s.io/note"]);
+    }
 }
