@@ -115,5 +115,5 @@ internal sealed class RbacEscalationAdmission(RbacAuthorizer rbac, AuthorizerCha
         System.Text.Json.JsonSerializer.Serialize(a, Skiff.Machinery.Json.SkiffJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, Skiff.Machinery.Json.SkiffJson.Options);
 
     private static StatusException Forbidden(AdmissionAttributes attributes, string cause) =>
-        AuthorizationErrors.Forbidden(Group, attributes.Resource.Plural, attributes.Name, cause);
+        ApiErrors.Forbidden(Group, attributes.Resource.Plural, attributes.Name, cause);
 }

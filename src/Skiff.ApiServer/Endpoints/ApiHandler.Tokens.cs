@@ -91,7 +91,7 @@ internal sealed partial class ApiHandler
     /// </summary>
     private async Task CheckNodeTokenRequestAsync(string node, UserInfo user, string account, string ns, JsonObject? reference, CancellationToken cancellationToken)
     {
-        StatusException Forbidden(string cause) => Authorization.AuthorizationErrors.Forbidden(string.Empty, "serviceaccounts", account, cause);
+        StatusException Forbidden(string cause) => ApiErrors.Forbidden(string.Empty, "serviceaccounts", account, cause);
         if (node.Length == 0)
         {
             throw Forbidden($"could not determine node from user \"{user.Name}\"");

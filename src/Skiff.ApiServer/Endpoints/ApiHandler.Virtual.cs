@@ -225,12 +225,12 @@ internal sealed partial class ApiHandler
         {
             if (node.Length == 0)
             {
-                throw AuthorizationErrors.Forbidden(string.Empty, "pods", request.Name, $"could not determine node from user \"{user.Name}\"");
+                throw ApiErrors.Forbidden(string.Empty, "pods", request.Name, $"could not determine node from user \"{user.Name}\"");
             }
 
             if (pod["spec"]?["nodeName"]?.GetValue<string>() != node)
             {
-                throw AuthorizationErrors.Forbidden(string.Empty, "pods", request.Name, $"node {node} can only evict pods with spec.nodeName set to itself");
+                throw ApiErrors.Forbidden(string.Empty, "pods", request.Name, $"node {node} can only evict pods with spec.nodeName set to itself");
             }
         }
 

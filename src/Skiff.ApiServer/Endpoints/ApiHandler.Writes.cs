@@ -83,7 +83,7 @@ internal sealed partial class ApiHandler
             request.Subresource,
             current => _conversion.ToStorage(request.Resource, current is not null ? apply(Out(request, current))
                 : createAllowed ? ServerSideApply.Create(AsObject(patch), write.FieldManager)
-                : throw Authorization.AuthorizationErrors.Forbidden(request.Resource.Group, request.Resource.Plural, request.Name, createReason)),
+                : throw ApiErrors.Forbidden(request.Resource.Group, request.Resource.Plural, request.Name, createReason)),
             write,
             createIfMissing: isApply,
             context.RequestAborted);
