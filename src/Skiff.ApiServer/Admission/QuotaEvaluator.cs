@@ -82,7 +82,7 @@ internal static class QuotaEvaluator
     }
 
     /// <summary>The object's usage of every resource its kind measures (zero entries left out).</summary>
-    public static Dictionary<string, ResourceQuantity> Usage(ResourceInfo resource, IKubernetesObject<V1ObjectMeta> item)
+    public static Dictionary<string, ResourceQuantity> Usage(ResourceInfo resource, IKubernetesObject<V1ObjectMeta> item, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(resource);
         var names = new List<string> { CountName(resource) };
@@ -117,9 +117,9 @@ internal static class QuotaEvaluator
                 break;
         }
 
-        string qualified = resource.Group.Length == 0 ? resource.Plural : $"{resource.Plural}.{resource.Group}";
+        string qualified = resource.QualifiedName;
         var inputs = new QuotaUsage.Inputs(
-            item is V1Pod p && QuotaUsage.IsCounted(p, DateTimeOffset.UtcNow) ? [p] : [],
+            item is V1Pod p && QuotaUsage.IsCounted(p, now) ? [p] : [],
             item is V1Service s ? [s] : [],
             item is V1PersistentVolumeClaim c ? [c] : [],
             name => name == qualified ? 1 : null);

@@ -39,10 +39,10 @@ internal sealed partial class ResourceQuotaAdmission(ApiWatchCache cache, Resour
             return;
         }
 
-        Dictionary<string, ResourceQuantity> delta = QuotaEvaluator.Usage(attributes.Resource, item);
+        Dictionary<string, ResourceQuantity> delta = QuotaEvaluator.Usage(attributes.Resource, item, attributes.Context.TimeProvider.GetUtcNow());
         if (attributes.Operation == AdmissionOperation.Update && attributes.OldObject is { } old)
         {
-            Dictionary<string, ResourceQuantity> before = QuotaEvaluator.Usage(attributes.Resource, old);
+            Dictionary<string, ResourceQuantity> before = QuotaEvaluator.Usage(attributes.Resource, old, attributes.Context.TimeProvider.GetUtcNow());
             delta = delta
                 .Select(u => (u.Key, Value: u.Value.ToDecimal() - (before.TryGetValue(u.Key, out ResourceQuantity? b) ? b.ToDecimal() : 0), u.Value.Format))
                 .Where(u => u.Value > 0)
