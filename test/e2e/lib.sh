@@ -110,6 +110,8 @@ e2e_remove_network_leftovers() {
 # k3s, so the kubelet must stop and remove them while it runs); then SIGTERM, SIGKILL after 10 s. The data dir stays.
 e2e_stop_server_process() {
   if [[ "${E2E_AGENT:-0}" == 1 && -n "${SKIFF_PID:-}" ]] && kill -0 "$SKIFF_PID" 2>/dev/null; then
+    # Workload controllers first: a Deployment's ReplicaSet would otherwise replace the pods deleted below.
+    kubectl delete deployments,replicasets,statefulsets,daemonsets,jobs,cronjobs --all --all-namespaces --wait=false >/dev/null 2>&1
     kubectl delete pods --all --all-namespaces --grace-period=1 --wait=false >/dev/null 2>&1
     for _ in $(seq 120); do [[ -z "$(kubectl get pods -A -o name 2>/dev/null)" ]] && break; sleep 0.5; done
   fi
@@ -131,6 +133,13 @@ e2e_stop_server() {
       kill -TERM "$pid"
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
+    # A pod the kubelet did not remove keeps its shim (and the shim its containers) after containerd stops: the shims of
+    # this run's containerd are found by the socket address on their command line and killed with their children, by PID.
+    local shim
+    for shim in $(pgrep -f -- "-address $SKIFF_DATA/agent/containerd/containerd.sock" 2>/dev/null); do
+      pkill -KILL -P "$shim" 2>/dev/null
+      kill -KILL "$shim" 2>/dev/null
+    done
     # Whatever the agent left (network namespaces, rootfs mounts under its containerd dir, its bridge) goes too.
     grep -o " $SKIFF_DATA/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
     comm -13 <(printf '%s\n' "${E2E_BRIDGES_BEFORE:-}") <(e2e_bridges) | while read -r b; do [[ -n "$b" ]] && ip link del "$b" 2>/dev/null; done
@@ -152,6 +161,21 @@ e2e_stop_server() {
   fi
   [[ -n "${SKIFF_DATA:-}" && -d "$SKIFF_DATA" ]] && rm -rf "$SKIFF_DATA"
   SKIFF_DATA=
+}
+
+# After a scenario with failures: what a reader of the log needs to tell a broken host from a broken Skiff, kept short. The
+# server's warnings and errors always; with the agent, the addresses, routes, bridge ports and pods too.
+e2e_diagnose() {
+  {
+    echo "e2e: diagnostics after the failures above"
+    if [[ "${E2E_AGENT:-0}" == 1 ]]; then
+      ip -br addr 2>&1
+      ip route 2>&1
+      bridge link 2>&1 | head -20
+      kubectl get pods -A -o wide 2>&1 | head -20
+    fi
+    grep -E '^[0-9TZ:.-]+ (warn|fail|crit): ' "${SKIFF_DATA:-/nonexistent}/server.log" 2>/dev/null | tail -25
+  } | sed 's/^/       # /'
 }
 
 e2e_pass() { E2E_PASSED=$((E2E_PASSED + 1)); echo "  PASS $1"; }
