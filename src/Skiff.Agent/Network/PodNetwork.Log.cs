@@ -58,4 +58,8 @@ public sealed partial class PodNetwork
 
     [LoggerMessage(EventId = 8216, Level = LogLevel.Warning, Message = "Pod network cleanup did not finish")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 8217, Level = LogLevel.Warning,
+        Message = "This host routes the pod CIDR {PodCidr} through {Device}, not the bridge {Bridge}: another network on this host uses the same addresses, so pods get addresses this host cannot reach; choose another --cluster-cidr or remove that network")]
+    private static partial void LogPodCidrRoutedElsewhere(ILogger logger, IPNetwork podCidr, string device, string bridge);
 }

@@ -66,7 +66,32 @@ public sealed partial class PodNetwork
             PodMtu = underlay.Mtu - VxlanOverhead;
         }
 
+        await CheckPodCidrRouteAsync(cancellationToken).ConfigureAwait(false);
         LogPrepared(_logger, _options.BridgeName, _options.Gateway, _options.PodCidr.PrefixLength, _options.Backend, PodMtu ?? 0);
+    }
+
+    /// <summary>
+    /// Warns when the kernel sends the first pod address anywhere but the bridge: a route of another network (a second cluster,
+    /// a VPN, a container engine) with the same prefix came first, and this host could not reach its own pods.
+    /// </summary>
+    private async Task CheckPodCidrRouteAsync(CancellationToken cancellationToken)
+    {
+        byte[] bytes = _options.Gateway.GetAddressBytes();
+        bytes[^1]++;
+        var firstPod = new IPAddress(bytes);
+        if (!_options.PodCidr.Contains(firstPod))
+        {
+            return;
+        }
+
+        var (code, output, _) = await Command.TryRunAsync("ip", ["-4", "-o", "route", "get", firstPod.ToString()], cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        string[] fields = output.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        int dev = Array.IndexOf(fields, "dev");
+        if (code == 0 && dev >= 0 && dev + 1 < fields.Length && fields[dev + 1] != _options.BridgeName)
+        {
+            LogPodCidrRoutedElsewhere(_logger, _options.PodCidr, fields[dev + 1], _options.BridgeName);
+        }
     }
 
     /// <summary>Sysctls, bridge and iptables: what <see cref="PrepareAsync"/> does and every resync repeats.</summary>

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Skiff.Agent.Network;
+using Skiff.Agent.Tests.Kubelet.Server;
 using Skiff.TestKit.Server;
 using Xunit.Abstractions;
 
@@ -127,5 +128,26 @@ public sealed class PodNetworkTests(SkiffServerFixture fixture, ITestOutputHelpe
         Assert.Equal("hello from c", await PodNetworkLab.WgetAsync(podA, podCIp, Port, reach.Token));
         Assert.Contains($"via {b.Ip} dev eth0", await a.Command.RunAsync("ip", ["-4", "route", "show", b.PodCidr.ToString()]), StringComparison.Ordinal);
         Assert.Contains($"via {c.PodCidr.BaseAddress} dev skiff.1", await a.Command.RunAsync("ip", ["-4", "route", "show", c.PodCidr.ToString()]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prepare_WarnsWhenAnotherNetworkOnTheHostHoldsThePodCidr()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var recorder = new RecordingLoggerProvider();
+        using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).AddProvider(recorder).SetMinimumLevel(LogLevel.Debug));
+        await using PodNetworkLab lab = await PodNetworkLab.StartAsync(fixture.Client, loggers, timeout.Token);
+        LabNode clean = await lab.AddNodeAsync("c", 1, 0, PodNetworkBackend.HostGw, timeout.Token);
+        LabNode taken = await lab.AddNodeAsync("t", 2, 0, PodNetworkBackend.HostGw, timeout.Token);
+        // Another network on node t's host already uses t's pod CIDR (a second cluster's bridge, say): its route comes first.
+        byte[] bytes = taken.PodCidr.BaseAddress.GetAddressBytes();
+        bytes[^1] = 200;
+        await PodNetworkLab.Sh(taken.Command, $"ip link add other0 type veth peer name other1 && ip addr add {new IPAddress(bytes)}/24 dev other0 && ip link set other1 up && ip link set other0 up", timeout.Token);
+
+        await clean.Network.PrepareAsync(timeout.Token);
+        await taken.Network.PrepareAsync(timeout.Token);
+
+        (int _, string message) = Assert.Single(recorder.Lines, l => l.EventId == 8217);
+        Assert.Contains($"pod CIDR {taken.PodCidr} through other0, not the bridge cni0", message, StringComparison.Ordinal);
     }
 }
