@@ -69,9 +69,14 @@ internal static partial class CustomResourceDefinitionValidation
 
         if (old is not null)
         {
-            // Group and plural make the resource's name; scope and kind shape what is stored (upstream: once established).
-            Immutable("spec.scope", spec.Scope, old.Spec?.Scope, errors);
-            Immutable("spec.names.kind", names.Kind, old.Spec?.Names?.Kind, errors);
+            // Group and plural make the resource's name; scope and kind shape what is stored, so they are fixed once the CRD is
+            // Established (as upstream's requireImmutableNames): before that, a CRD whose kind conflicts can still be repaired.
+            if ((old.Status?.Conditions ?? []).Any(c => c.Type == "Established" && c.Status == "True"))
+            {
+                Immutable("spec.scope", spec.Scope, old.Spec?.Scope, errors);
+                Immutable("spec.names.kind", names.Kind, old.Spec?.Names?.Kind, errors);
+            }
+
             Immutable("spec.group", spec.Group, old.Spec?.Group, errors);
             Immutable("spec.names.plural", names.Plural, old.Spec?.Names?.Plural, errors);
 

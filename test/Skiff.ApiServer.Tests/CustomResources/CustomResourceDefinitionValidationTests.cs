@@ -189,7 +189,7 @@ public sealed class CustomResourceDefinitionValidationTests
     [Fact]
     public void Validate_ScopeChangedOnUpdate_Immutable()
     {
-        V1CustomResourceDefinition old = Crd();
+        V1CustomResourceDefinition old = Established(Crd());
         V1CustomResourceDefinition updated = Crd();
         updated.Spec.Scope = "Cluster";
 
@@ -199,12 +199,31 @@ public sealed class CustomResourceDefinitionValidationTests
     [Fact]
     public void Validate_GroupPluralOrKindChangedOnUpdate_Immutable()
     {
-        V1CustomResourceDefinition old = Crd();
+        V1CustomResourceDefinition old = Established(Crd());
         V1CustomResourceDefinition updated = Crd();
         updated.Spec.Names.Kind = "Gadget";
         updated.Spec.Names.ListKind = "GadgetList";
 
         Assert.Equal(["spec.names.kind: Invalid value: \"Gadget\": field is immutable"], Validate(updated, old));
+    }
+
+    [Fact]
+    public void Validate_KindAndScopeOfANotYetEstablishedCrd_CanChange()
+    {
+        // A CRD whose kind conflicted never became Established: its kind and scope may still be repaired.
+        V1CustomResourceDefinition old = Crd();
+        V1CustomResourceDefinition updated = Crd();
+        updated.Spec.Names.Kind = "Gadget";
+        updated.Spec.Names.ListKind = "GadgetList";
+        updated.Spec.Scope = "Cluster";
+
+        Assert.Empty(Validate(updated, old));
+    }
+
+    private static V1CustomResourceDefinition Established(V1CustomResourceDefinition crd)
+    {
+        crd.Status = new V1CustomResourceDefinitionStatus { Conditions = [new V1CustomResourceDefinitionCondition { Type = "Established", Status = "True" }] };
+        return crd;
     }
 
     [Fact]
