@@ -9,6 +9,7 @@ using Skiff.ApiServer.Tables;
 using Skiff.ApiServer.WatchCache;
 using Skiff.Machinery.Catalog;
 using Skiff.Machinery.Errors;
+using Skiff.Machinery.Selectors;
 using Skiff.Store;
 
 namespace Skiff.ApiServer.Endpoints;
@@ -169,7 +170,8 @@ internal sealed partial class ApiHandler
 
         // The metrics take verb and resource from here; the request is counted once the handler returns.
         context.Items[typeof(RequestInfo)] = request;
-        var attributes = new AuthorizationAttributes(user, request.Verb, request.Resource.Group, request.Resource.Plural, request.Subresource, request.Namespace, request.Name);
+        var attributes = new AuthorizationAttributes(
+            user, request.Verb, request.Resource.Group, request.Resource.Plural, request.Subresource, request.Namespace, request.Name ?? SelectedName(context, request));
         (bool allowed, string reason) = await _authorizer.AuthorizeAsync(attributes, context.RequestAborted);
         Audit.AuditScope.Of(context)?.Authorized(allowed, reason);
         if (!allowed)
@@ -178,6 +180,29 @@ internal sealed partial class ApiHandler
         }
 
         await ServeResourceAsync(context, request, user);
+    }
+
+    /// <summary>
+    /// Upstream's RequestInfo name for a list or watch pinned to one object by <c>fieldSelector=metadata.name=X</c>: authorizers
+    /// see X, so a <c>resourceNames</c> rule or the Node authorizer can allow a kubelet's watch of one secret. A selector that
+    /// does not parse, or a name that is no valid path segment, leaves the request unnamed.
+    /// </summary>
+    private static string? SelectedName(HttpContext context, RequestInfo request)
+    {
+        if (request.Verb is not ("list" or "watch"))
+        {
+            return null;
+        }
+
+        try
+        {
+            string? name = FieldSelector.Parse(context.Request.Query["fieldSelector"]).ExactValue("metadata.name");
+            return name is null or "" or "." or ".." || name.AsSpan().IndexOfAny('/', '%') >= 0 ? null : name;
+        }
+        catch (StatusException)
+        {
+            return null;
+        }
     }
 
     private async Task ServeResourceAsync(HttpContext context, RequestInfo request, UserInfo user)

@@ -86,6 +86,29 @@ public sealed class CallerChecksTests : IAsyncLifetime, IAsyncDisposable
         await Assert.ThrowsAsync<Skiff.Machinery.Errors.StatusException>(() => _harness.GetAsync(_harness.Resource("", "v1", "configmaps"), "team", "new"));
     }
 
+    [Fact]
+    public async Task ListSecrets_PinnedByFieldSelectorToOneItsPodMounts_IsAllowedToThatNodeOnly()
+    {
+        await _harness.CreateAsync(_harness.Resource("", "v1", "secrets"), "team", """{"metadata":{"name":"mounted"},"data":{"k":"dg=="}}""");
+        await _harness.CreateAsync(_harness.Pods, "team", """
+            {"metadata":{"name":"with-secret"},"spec":{"nodeName":"a","volumes":[{"name":"s","secret":{"secretName":"mounted"}}],
+             "containers":[{"name":"c","image":"busybox"}]}}
+            """);
+        await _harness.Provider.GetRequiredService<Skiff.ApiServer.WatchCache.ApiWatchCache>().SyncAsync(CancellationToken.None);
+        const string Pinned = "/api/v1/namespaces/team/secrets?fieldSelector=metadata.name%3Dmounted";
+
+        (int ownCode, JsonObject own) = await SendAsync("system:node:a", "system:nodes", "GET", Pinned, "");
+        (int otherCode, JsonObject other) = await SendAsync("system:node:b", "system:nodes", "GET", Pinned, "");
+        (int allCode, _) = await SendAsync("system:node:a", "system:nodes", "GET", "/api/v1/namespaces/team/secrets", "");
+
+        // As upstream's kubelet watches each secret it mounts: the selector names the object the authorizers check.
+        Assert.Equal(200, ownCode);
+        Assert.Equal("mounted", own["items"]![0]!["metadata"]!["name"]!.GetValue<string>());
+        Assert.Equal(403, otherCode);
+        Assert.StartsWith("secrets \"mounted\" is forbidden: User \"system:node:b\" cannot list resource \"secrets\"", other["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(403, allCode);
+    }
+
     private async Task<(int Code, JsonObject Body)> SendAsync(string user, string group, string method, string path, string body, string contentType = "application/json")
     {
         using var key = ECDsa.Create();
