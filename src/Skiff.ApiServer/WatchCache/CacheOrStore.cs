@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Skiff.ApiServer.Admission;
 using Skiff.ApiServer.Registry;
@@ -15,6 +16,9 @@ namespace Skiff.ApiServer.WatchCache;
 /// </summary>
 internal sealed class CacheOrStore(ApiWatchCache cache, IRevisionedStore store, ResourceCatalog catalog)
 {
+    /// <summary>List prefixes the store found empty, with the cache bucket's version at the time (read before the store list).</summary>
+    private readonly ConcurrentDictionary<string, long> _emptyAt = new(StringComparer.Ordinal);
+
     /// <summary>A built-in resource, for callers that look it up once; throws when the catalog lacks it.</summary>
     public ResourceInfo Resource(string group, string plural) =>
         catalog.Find(group, "v1", plural) ?? throw new InvalidOperationException($"{ApiErrors.Qualified(group, plural)} is not in the catalog");
@@ -36,10 +40,14 @@ internal sealed class CacheOrStore(ApiWatchCache cache, IRevisionedStore store, 
     }
 
     /// <summary>The object, from the cache or (on a miss) the store; null when neither has it.</summary>
-    public async Task<T?> GetAsync<T>(ResourceInfo resource, string? ns, string name, CancellationToken cancellationToken)
+    public Task<T?> GetAsync<T>(ResourceInfo resource, string? ns, string name, CancellationToken cancellationToken)
+        where T : class => GetAsync<T>(resource, ns, name, null, cancellationToken);
+
+    /// <summary>The object, from the cache when <paramref name="accept"/> (if given) takes the cached copy, else from the store.</summary>
+    public async Task<T?> GetAsync<T>(ResourceInfo resource, string? ns, string name, Func<byte[], bool>? accept, CancellationToken cancellationToken)
         where T : class
     {
-        ReadOnlyMemory<byte>? json = await GetJsonAsync(resource, ns, name, null, cancellationToken);
+        ReadOnlyMemory<byte>? json = await GetJsonAsync(resource, ns, name, accept, cancellationToken);
         return json is { } found ? Deserialize<T>(found, name) : null;
     }
 
@@ -50,12 +58,31 @@ internal sealed class CacheOrStore(ApiWatchCache cache, IRevisionedStore store, 
     public async Task<List<T>> ListAsync<T>(ResourceInfo resource, string? ns, CancellationToken cancellationToken)
     {
         string prefix = StorageKeys.ListPrefix(resource, ns);
-        if (cache.Ready.IsCompletedSuccessfully && cache.Bucket(resource).Snapshot(prefix, null) is { Count: > 0 } cached)
+        long version = -1;
+        if (cache.Ready.IsCompletedSuccessfully)
         {
-            return [.. cached.Select(o => Deserialize<T>(o.Json, o.Name))];
+            ResourceBucket bucket = cache.Bucket(resource);
+            version = bucket.Version;
+            if (bucket.Snapshot(prefix, null) is { Count: > 0 } cached)
+            {
+                return [.. cached.Select(o => Deserialize<T>(o.Json, o.Name))];
+            }
+
+            // The store had none either, and no change reached this resource's cache since: still none (upstream keeps its
+            // live lookup's answer for a while too). Most namespaces have no quota or limit range; every create asks.
+            if (_emptyAt.TryGetValue(prefix, out long emptyAt) && emptyAt == version)
+            {
+                return [];
+            }
         }
 
-        return [.. (await StoredObjects.ListAsync<T>(store, prefix, cancellationToken)).Select(r => r.Item)];
+        List<T> stored = [.. (await StoredObjects.ListAsync<T>(store, prefix, cancellationToken)).Select(r => r.Item)];
+        if (version >= 0 && stored.Count == 0)
+        {
+            _emptyAt[prefix] = version;
+        }
+
+        return stored;
     }
 
     private static T Deserialize<T>(ReadOnlyMemory<byte> json, string name) =>

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Skiff.ApiServer.WatchCache;
 using Skiff.ApiServer.Tests.Registry;
 using Skiff.Machinery.Errors;
 
@@ -31,6 +33,24 @@ public sealed class NamespaceLifecycleAdmissionTests : IAsyncDisposable
 
         Assert.Equal(403, error.Code);
         Assert.Equal("configmaps \"late\" is forbidden: unable to create new content in namespace leaving because it is being terminated", error.Message);
+        Assert.Equal("NamespaceTerminating", Assert.Single(error.Status.Details.Causes).Reason);
+    }
+
+    [Fact]
+    public async Task Create_RightAfterTheNamespaceDelete_IsRefusedEvenWhileTheCacheLags()
+    {
+        await _harness.CreateNamespaceAsync("leaving");
+        ApiWatchCache cache = _harness.Provider.GetRequiredService<ApiWatchCache>();
+        await cache.StartAsync(CancellationToken.None);
+        await cache.SyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        // The cache stops following the store: it keeps the namespace as it was before the delete, as a lagging cache would.
+        await cache.StopAsync(CancellationToken.None);
+
+        await _harness.Registry.DeleteAsync(_harness.Namespaces, null, "leaving", null, false, CancellationToken.None);
+
+        StatusException error = await Assert.ThrowsAsync<StatusException>(() =>
+            _harness.CreateAsync(_harness.ConfigMaps, "leaving", """{"metadata":{"name":"late"}}"""));
+        Assert.Equal(403, error.Code);
         Assert.Equal("NamespaceTerminating", Assert.Single(error.Status.Details.Causes).Reason);
     }
 
