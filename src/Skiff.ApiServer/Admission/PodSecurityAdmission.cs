@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Skiff.ApiServer.Registry;
 using Skiff.ApiServer.WatchCache;
 using Skiff.Machinery.Catalog;
 
@@ -19,6 +20,8 @@ internal sealed class PodSecurityAdmission(CacheOrStore reads) : IValidatingAdmi
     private const string LabelPrefix = "pod-security.kubernetes.io/";
 
     private readonly ResourceInfo _namespaces = reads.Resource(string.Empty, "namespaces");
+
+    private readonly ResourceInfo _pods = reads.Resource(string.Empty, "pods");
 
     public string Name => "PodSecurity";
 
@@ -75,7 +78,7 @@ internal sealed class PodSecurityAdmission(CacheOrStore reads) : IValidatingAdmi
     /// A namespace update that tightens its enforce label answers, as upstream's dry run does, with a warning naming every
     /// existing pod the new level would refuse and the checks it fails (pods are not touched).
     /// </summary>
-    private static async Task WarnAboutExistingPodsAsync(AdmissionAttributes attributes, V1Namespace ns, V1Namespace before, CancellationToken cancellationToken)
+    private async Task WarnAboutExistingPodsAsync(AdmissionAttributes attributes, V1Namespace ns, V1Namespace before, CancellationToken cancellationToken)
     {
         IDictionary<string, string> labels = ns.Metadata?.Labels ?? new Dictionary<string, string>();
         IDictionary<string, string> oldLabels = before.Metadata?.Labels ?? new Dictionary<string, string>();
@@ -86,7 +89,7 @@ internal sealed class PodSecurityAdmission(CacheOrStore reads) : IValidatingAdmi
 
         var warnings = new List<string>();
         string name = ns.Metadata?.Name ?? attributes.Name;
-        foreach ((V1Pod pod, _) in await StoredObjects.ListAsync<V1Pod>(attributes.Context.Store, $"/core/pods/{name}/", cancellationToken))
+        foreach ((V1Pod pod, _) in await StoredObjects.ListAsync<V1Pod>(attributes.Context.Store, StorageKeys.ListPrefix(_pods, name), cancellationToken))
         {
             if (pod.Spec is not null && pod.Status?.Phase is not ("Succeeded" or "Failed"))
             {
@@ -140,8 +143,9 @@ internal sealed class PodSecurityAdmission(CacheOrStore reads) : IValidatingAdmi
     };
 
     /// <summary>
-    /// Whether an update needs checking: a workload's template changed, or a pod changed more than its container images
-    /// (upstream lets image updates and metadata-only updates of running pods through without checking them again).
+    /// Whether an update needs checking: a workload's template changed; for a pod, upstream's isSignificantPodUpdate: the
+    /// number of containers or init containers, a container's image, or a container's seccomp annotation changed. Any other
+    /// pod update (a toleration, activeDeadlineSeconds, scheduling gates, labels) passes unchecked.
     /// </summary>
     private static bool Changed((V1ObjectMeta? Metadata, V1PodSpec? Spec) before, (V1ObjectMeta? Metadata, V1PodSpec? Spec) after, bool isPod)
     {
@@ -155,20 +159,18 @@ internal sealed class PodSecurityAdmission(CacheOrStore reads) : IValidatingAdmi
             return true;
         }
 
-        // A copy (the serializer's round trip never yields null for an object) so the request's pod keeps its new images.
-        V1PodSpec withOldImages = System.Text.Json.JsonSerializer.Deserialize<V1PodSpec>(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(after.Spec, Machinery.Json.SkiffJson.Options), Machinery.Json.SkiffJson.Options)!;
-        foreach ((V1Container a, V1Container b) in (withOldImages.Containers ?? []).Zip(before.Spec.Containers ?? []))
-        {
-            a.Image = b.Image;
-        }
-
-        foreach ((V1Container a, V1Container b) in (withOldImages.InitContainers ?? []).Zip(before.Spec.InitContainers ?? []))
-        {
-            a.Image = b.Image;
-        }
-
-        return !Same(withOldImages, before.Spec);
+        IList<V1Container> containers = after.Spec.Containers ?? [], oldContainers = before.Spec.Containers ?? [];
+        IList<V1Container> inits = after.Spec.InitContainers ?? [], oldInits = before.Spec.InitContainers ?? [];
+        return containers.Count != oldContainers.Count
+            || inits.Count != oldInits.Count
+            || containers.Zip(oldContainers).Concat(inits.Zip(oldInits)).Any(pair =>
+                pair.First.Image != pair.Second.Image
+                || Annotation(after.Metadata, "container.seccomp.security.alpha.kubernetes.io/" + pair.First.Name)
+                    != Annotation(before.Metadata, "container.seccomp.security.alpha.kubernetes.io/" + pair.First.Name));
     }
+
+    private static string? Annotation(V1ObjectMeta? metadata, string key) =>
+        metadata?.Annotations is { } annotations && annotations.TryGetValue(key, out string? value) ? value : null;
 
     private static bool Same(object? a, object? b) =>
         System.Text.Json.Nodes.JsonNode.DeepEquals(

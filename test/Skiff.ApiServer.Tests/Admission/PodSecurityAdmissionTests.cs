@@ -149,23 +149,26 @@ public sealed class PodSecurityAdmissionTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task UpdatePod_OnlyImageChanges_IsNotCheckedAgain()
+    public async Task UpdatePod_ImageChangeIsCheckedAgain_OtherSpecChangesAreNot()
     {
         await CreateNamespaceAsync("{}");
         await CreatePodAsync("old", Plain);
         JsonObject labelled = await _harness.GetAsync(_harness.Namespaces, null, "psa");
         labelled["metadata"]!["labels"]!["pod-security.kubernetes.io/enforce"] = "restricted";
         await _harness.ReplaceAsync(_harness.Namespaces, null, "psa", labelled);
+
+        // Upstream's isSignificantPodUpdate: a running pod that breaks the new level may still get a deadline or a
+        // toleration, but not a new image.
         JsonObject pod = await _harness.GetAsync(_harness.Pods, "psa", "old");
-        pod["spec"]!["containers"]![0]!["image"] = "nginx:2";
-
-        JsonObject updated = await _harness.ReplaceAsync(_harness.Pods, "psa", "old", pod);
-
-        Assert.Equal("nginx:2", updated["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
-        pod = await _harness.GetAsync(_harness.Pods, "psa", "old");
         pod["spec"]!["activeDeadlineSeconds"] = 30;
+        JsonObject updated = await _harness.ReplaceAsync(_harness.Pods, "psa", "old", pod);
+        Assert.Equal(30, updated["spec"]!["activeDeadlineSeconds"]!.GetValue<long>());
+
+        pod = await _harness.GetAsync(_harness.Pods, "psa", "old");
+        pod["spec"]!["containers"]![0]!["image"] = "nginx:2";
         StatusException error = await Assert.ThrowsAsync<StatusException>(() => _harness.ReplaceAsync(_harness.Pods, "psa", "old", pod));
         Assert.Contains("violates PodSecurity \"restricted:latest\"", error.Message, StringComparison.Ordinal);
+        Assert.Equal("nginx", (await _harness.GetAsync(_harness.Pods, "psa", "old"))["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
     }
 
     [Fact]
