@@ -17,14 +17,13 @@ namespace Skiff.ApiServer.Admission;
 /// usage) is checked against every ResourceQuota of its namespace whose status.hard names a resource the object uses, and
 /// the usage is charged to the quota's status.used in the same request with a compare-and-swap on the quota, so two
 /// concurrent creates cannot both take the last unit. Releasing usage on delete is the resource quota controller's job,
-/// which also recounts what an admitted but never stored object was charged. The namespace's quotas are read from the watch
-/// cache (every namespaced create asks); the store is listed only when the cache is not loaded or holds none for the
-/// namespace (upstream's live lookup), and a refusal is confirmed against the stored quota, so cache lag never refuses.
+/// which also recounts what an admitted but never stored object was charged. The namespace's quotas come from
+/// <see cref="CacheOrStore.ListAsync{T}"/> (the watch cache; the store only when the cache holds none for the namespace,
+/// upstream's live lookup), and a refusal is confirmed against the stored quota, so cache lag never refuses.
 /// </summary>
-internal sealed partial class ResourceQuotaAdmission(ApiWatchCache cache, ResourceCatalog catalog, ILogger<ResourceQuotaAdmission> logger) : IValidatingAdmissionPlugin
+internal sealed partial class ResourceQuotaAdmission(CacheOrStore reads, ILogger<ResourceQuotaAdmission> logger) : IValidatingAdmissionPlugin
 {
-    private readonly ResourceBucket _quotas = cache.Bucket(
-        catalog.Find(string.Empty, "v1", "resourcequotas") ?? throw new InvalidOperationException("resourcequotas is not in the catalog"));
+    private readonly ResourceInfo _quotas = reads.Resource(string.Empty, "resourcequotas");
 
     // A charge that loses a CAS race re-reads the quota and checks again; this many losses in a row is an overloaded quota.
     private const int MaxAttempts = 32;
@@ -39,6 +38,12 @@ internal sealed partial class ResourceQuotaAdmission(ApiWatchCache cache, Resour
             return;
         }
 
+        List<V1ResourceQuota> quotas = await reads.ListAsync<V1ResourceQuota>(_quotas, attributes.Namespace, cancellationToken);
+        if (quotas.Count == 0)
+        {
+            return;
+        }
+
         Dictionary<string, ResourceQuantity> delta = QuotaEvaluator.Usage(attributes.Resource, item, attributes.Context.TimeProvider.GetUtcNow());
         if (attributes.Operation == AdmissionOperation.Update && attributes.OldObject is { } old)
         {
@@ -49,14 +54,14 @@ internal sealed partial class ResourceQuotaAdmission(ApiWatchCache cache, Resour
                 .ToDictionary(u => u.Key, u => new ResourceQuantity(u.Value, 0, u.Format), StringComparer.Ordinal);
         }
 
-        string prefix = $"/core/resourcequotas/{attributes.Namespace}/";
         var charged = new List<string>();
-        foreach ((V1ResourceQuota quota, bool cached) in await QuotasAsync(attributes.Context.Store, prefix, cancellationToken))
+        foreach (V1ResourceQuota quota in quotas)
         {
             // Check every quota before charging any, so the common refusal leaves every quota as it was.
-            if (await PrecheckAsync(attributes, quota, cached, prefix, delta, cancellationToken) is { Count: > 0 })
+            string key = StorageKeys.Object(_quotas, attributes.Namespace, quota.Metadata.Name);
+            if (await PrecheckAsync(attributes, quota, key, delta, cancellationToken) is { Count: > 0 })
             {
-                charged.Add(quota.Metadata.Name);
+                charged.Add(key);
             }
         }
 
@@ -65,36 +70,23 @@ internal sealed partial class ResourceQuotaAdmission(ApiWatchCache cache, Resour
             return;
         }
 
-        foreach (string name in charged)
+        foreach (string key in charged)
         {
-            await ChargeAsync(attributes, prefix + name, delta, cancellationToken);
+            await ChargeAsync(attributes, key, delta, cancellationToken);
         }
     }
 
-    /// <summary>The namespace's quotas from the watch cache, or from the store when the cache has none to offer.</summary>
-    private async Task<List<(V1ResourceQuota Quota, bool Cached)>> QuotasAsync(IRevisionedStore store, string prefix, CancellationToken cancellationToken)
-    {
-        if (cache.Ready.IsCompletedSuccessfully && _quotas.Snapshot(prefix, null) is { Count: > 0 } cachedQuotas)
-        {
-            return [.. cachedQuotas.Select(c => (JsonSerializer.Deserialize<V1ResourceQuota>(c.Json, SkiffJson.Options)
-                ?? throw ApiErrors.Internal($"cached object {c.Key} is not an object"), true))];
-        }
-
-        List<(V1ResourceQuota Quota, KeyValue Stored)> stored = await StoredObjects.ListAsync<V1ResourceQuota>(store, prefix, cancellationToken);
-        return [.. stored.Select(s => (s.Quota, false))];
-    }
-
-    /// <summary>Checks one quota; a refusal from a cached copy is checked again against the stored quota, which may have moved on.</summary>
+    /// <summary>Checks one quota; a refusal is checked again against the stored quota, as the copy read may be behind it.</summary>
     private static async Task<Dictionary<string, ResourceQuantity>> PrecheckAsync(
-        AdmissionAttributes attributes, V1ResourceQuota quota, bool cached, string prefix, Dictionary<string, ResourceQuantity> delta, CancellationToken cancellationToken)
+        AdmissionAttributes attributes, V1ResourceQuota quota, string key, Dictionary<string, ResourceQuantity> delta, CancellationToken cancellationToken)
     {
         try
         {
             return Check(attributes, quota, delta);
         }
-        catch (StatusException) when (cached)
+        catch (StatusException)
         {
-            KeyValue? stored = await attributes.Context.Store.GetAsync(prefix + quota.Metadata.Name, 0, cancellationToken);
+            KeyValue? stored = await attributes.Context.Store.GetAsync(key, 0, cancellationToken);
             return stored is null ? [] : Check(attributes, StoredObjects.Read<V1ResourceQuota>(stored), delta);
         }
     }

@@ -12,8 +12,11 @@ internal sealed partial class ServiceAccountTokens
     /// </summary>
     private async Task<ObjectState?> LookupAsync(string plural, string? ns, string name, string expectedUid, CancellationToken cancellationToken)
     {
-        ReadOnlyMemory<byte>? json = await reads.GetJsonAsync(reads.Resource(string.Empty, plural), ns, name, cached => Read(cached)?.Uid == expectedUid, cancellationToken);
-        return json is { } found ? Read(found.Span) : null;
+        ObjectState? hit = null;
+        ReadOnlyMemory<byte>? json = await reads.GetJsonAsync(
+            reads.Resource(string.Empty, plural), ns, name, cached => (hit = Read(cached))?.Uid == expectedUid, cancellationToken);
+        // A cached copy that was taken has been read already; only a store answer is read here.
+        return json is not { } found ? null : hit?.Uid == expectedUid ? hit : Read(found.Span);
     }
 
     private static ObjectState? Read(ReadOnlySpan<byte> json)

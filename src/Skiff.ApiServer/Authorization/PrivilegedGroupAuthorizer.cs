@@ -14,7 +14,7 @@ internal sealed class PrivilegedGroupAuthorizer : IAuthorizer, IRuleResolver
     public ValueTask<(AuthorizationDecision Decision, string Reason)> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attributes);
-        return ValueTask.FromResult(attributes.User.Groups.Contains(Group)
+        return ValueTask.FromResult(attributes.User.IsMaster
             ? (AuthorizationDecision.Allow, "the user is in system:masters")
             : (AuthorizationDecision.NoOpinion, string.Empty));
     }
@@ -22,7 +22,7 @@ internal sealed class PrivilegedGroupAuthorizer : IAuthorizer, IRuleResolver
     public ResolvedRules RulesFor(UserInfo user, string ns)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return user.Groups.Contains(Group)
+        return user.IsMaster
             ? new ResolvedRules(
                 [
                     new V1PolicyRule { Verbs = ["*"], ApiGroups = ["*"], Resources = ["*"] },

@@ -93,7 +93,7 @@ internal static class RbacEscalation
         if (piece.NonResourceURLs is { Count: > 0 })
         {
             string url = piece.NonResourceURLs[0];
-            return (owner.NonResourceURLs ?? []).Any(o => o == url || (o.EndsWith('*') && url.StartsWith(o.TrimEnd('*'), StringComparison.Ordinal)));
+            return PolicyRules.NonResourceUrlMatches(owner, url);
         }
 
         string resource = piece.Resources[0];

@@ -66,4 +66,18 @@ public sealed class CacheOrStoreTests : IAsyncDisposable
         Assert.Equal(["x"], late.Select(c => c.Metadata.Name));
         Assert.Equal(["c"], seen.Select(c => c.Metadata.Name));
     }
+
+    [Fact]
+    public async Task ListAsync_StoreFoundNone_IsNotAskedAgainUntilTheCacheMoves()
+    {
+        (_, CacheOrStore reads) = await LoadThenStopCacheAsync();
+        await _harness.CreateNamespaceAsync("quiet");
+        Assert.Empty(await reads.ListAsync<V1ConfigMap>(_harness.ConfigMaps, "quiet", CancellationToken.None));
+
+        // The stopped cache never sees this object, so its configmaps bucket does not move: the empty answer stands without
+        // a second store list (a running cache moves within moments, and the next list asks the store again).
+        await _harness.CreateAsync(_harness.ConfigMaps, "quiet", """{"metadata":{"name":"unseen"}}""");
+
+        Assert.Empty(await reads.ListAsync<V1ConfigMap>(_harness.ConfigMaps, "quiet", CancellationToken.None));
+    }
 }
